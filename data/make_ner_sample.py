@@ -135,7 +135,7 @@ def main() -> None:
         sents = [s for s in make_split(n + 40, split, rng) if " ".join(s[0]) not in seen][:n]
         seen.update(" ".join(s[0]) for s in sents)
         write(sents, OUT / f"{split}.tsv")
-        print(f"{split}: {len(sents)} sentences -> {OUT / (split + '.tsv')}")
+        print(f"{split}: {len(sents)} sentences -> data/ner/{split}.tsv")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-from .env import FAST_ENV, choose, device_report, fast_mode, in_colab, run_sizes, set_seed, setup_notebook
+from .env import FAST_ENV, choose, device_report, fast_mode, in_colab, run_sizes, runs_dir, set_seed, setup_notebook
 from .models import REGISTRY, describe, load, load_model, load_tokenizer, resolve, save_model
 
 __version__ = "0.1.0"
@@ -23,5 +23,5 @@ def __getattr__(name: str):
 
 
 __all__ = ["FAST_ENV", "REGISTRY", "choose", "describe", "device_report", "fast_mode", "in_colab",
-           "load", "load_model", "load_tokenizer", "resolve", "run_sizes", "save_model", "set_seed",
+           "load", "load_model", "load_tokenizer", "resolve", "run_sizes", "runs_dir", "save_model", "set_seed",
            "setup_notebook"]

@@ -13,6 +13,7 @@ import random
 import sys
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 FAST_ENV = "WORKBENCH_FAST"
 """Environment variable: ``1`` shrinks data and epochs, ``0`` runs the full recipe.
@@ -20,6 +21,16 @@ Unset: fast on a CPU, full on a GPU."""
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+
+
+RUNS_ENV = "WORKBENCH_RUNS"
+
+
+def runs_dir(*parts: str) -> Path:
+    """Where notebooks and commands write models and outputs: ``$WORKBENCH_RUNS`` or ``./runs``."""
+    path = Path(os.environ.get(RUNS_ENV, "runs")).expanduser().joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def in_colab() -> bool:

