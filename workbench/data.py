@@ -210,3 +210,73 @@ def entity_counts(dataset) -> dict[str, int]:
             if name.startswith("B-"):
                 counts[name[2:]] = counts.get(name[2:], 0) + 1
     return dict(sorted(counts.items()))
+
+
+# ---------------------------------------------------------------- character spans <-> BIO tags
+# Character spans (start, end, label) at every public boundary; BIO tags inside.
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
+    """Words and punctuation with character offsets: ``[(token, start, end), ...]``.
+
+    Hyphenated names stay one token (``5-fluorouracil``, ``non-small``); every other
+    non-space, non-word character is its own token. ``text[start:end] == token`` always.
+    """
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def spans_to_tags(offsets, spans, strict: bool = True) -> list[str]:
+    """IOB2 tags for tokens at ``offsets`` ([(start, end), ...] or (token, start, end)) from char ``spans``.
+
+    A token is inside a span when it overlaps it. With ``strict``, a span whose edges fall inside a
+    token (so it cannot be expressed with these tokens) raises ``ValueError``; spans may not overlap.
+    """
+    offs = [(o[-2], o[-1]) for o in offsets]
+    tags = ["O"] * len(offs)
+    for span in sorted(spans, key=lambda s: (_get(s, 0), _get(s, 1))):
+        start, end, label = _get(span, 0), _get(span, 1), _get(span, 2)
+        inside = [i for i, (s, e) in enumerate(offs) if s < end and e > start]
+        if not inside:
+            if strict:
+                raise ValueError(f"span ({start}, {end}, {label!r}) covers no token")
+            continue
+        if strict and (offs[inside[0]][0] != start or offs[inside[-1]][1] != end):
+            raise ValueError(f"span ({start}, {end}, {label!r}) does not start/end on token boundaries")
+        if any(tags[i] != "O" for i in inside):
+            raise ValueError(f"span ({start}, {end}, {label!r}) overlaps another span")
+        for k, i in enumerate(inside):
+            tags[i] = ("B-" if k == 0 else "I-") + label
+    return tags
+
+
+def tags_to_spans(offsets, tags) -> list[tuple[int, int, str]]:
+    """Character spans ``(start, end, label)`` from IOB2 ``tags`` of tokens at ``offsets``.
+
+    Follows conlleval: an ``I-X`` after ``O`` or after another type starts a new entity.
+    """
+    offs = [(o[-2], o[-1]) for o in offsets]
+    if len(offs) != len(tags):
+        raise ValueError(f"{len(offs)} offsets but {len(tags)} tags")
+    spans: list[tuple[int, int, str]] = []
+    cur = None  # [start, end, label]
+    for (s, e), tag in zip(offs, tags):
+        prefix, label = (tag[0], tag[2:]) if tag != "O" else ("O", "")
+        if prefix == "I" and cur is not None and cur[2] == label:
+            cur[1] = e
+            continue
+        if cur is not None:
+            spans.append(tuple(cur))
+            cur = None
+        if prefix in ("B", "I"):
+            cur = [s, e, label]
+    if cur is not None:
+        spans.append(tuple(cur))
+    return spans
+
+
+def _get(span, i):
+    if isinstance(span, dict):
+        return span[("start", "end", "label")[i]]
+    return span[i]
