@@ -95,7 +95,7 @@ def choose(fast, full):
     return fast if fast_mode() else full
 
 
-@dataclass
+@dataclass(repr=False)
 class DeviceReport:
     """What this machine offers for training. Shown as a table in notebooks."""
 
@@ -134,6 +134,8 @@ class DeviceReport:
         rows = self.rows()
         width = max(len(k) for k, _ in rows)
         return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
         cells = "".join(

@@ -271,3 +271,14 @@ def save_model(model, tokenizer, out_dir: str | Path, **extra) -> Path:
 def registry_table() -> list[dict]:
     """The registry as rows (for a DataFrame in notebooks)."""
     return [asdict(card) for card in REGISTRY.values()]
+
+
+def wordpiece_table(tokenizer, terms: list[str]) -> list[dict]:
+    """How a tokenizer splits each term: pieces, piece count, unknown pieces. Taught in 01."""
+    rows = []
+    unk = getattr(tokenizer, "unk_token", None)
+    for term in terms:
+        pieces = tokenizer.tokenize(term)
+        rows.append({"term": term, "pieces": " ".join(pieces), "n_pieces": len(pieces),
+                     "unknown": sum(p == unk for p in pieces)})
+    return rows
