@@ -4,7 +4,7 @@ Every sentence is generated here from templates written for this project and lis
 biomedical names (diseases, drugs/chemicals, genes) -- nothing is copied from a corpus. The test
 split uses some names that never occur in train, so a model has to generalise, not memorise.
 
-Run:  python data/make_ner_sample.py      (deterministic: the same files every time)
+Run:  python data/make_ner_sample.py [OUT_DIR]   (deterministic: the same files every time)
 """
 from __future__ import annotations
 
@@ -127,16 +127,18 @@ def write(sentences, path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
     rng = random.Random(SEED)
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     seen: set[str] = set()
     for split, n in (("train", 240), ("devel", 60), ("test", 60)):
         sents = [s for s in make_split(n + 40, split, rng) if " ".join(s[0]) not in seen][:n]
         seen.update(" ".join(s[0]) for s in sents)
-        write(sents, OUT / f"{split}.tsv")
-        print(f"{split}: {len(sents)} sentences -> data/ner/{split}.tsv")
+        write(sents, out / f"{split}.tsv")
+        print(f"{split}: {len(sents)} sentences -> {out.name}/{split}.tsv")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

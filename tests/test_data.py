@@ -1,0 +1,144 @@
+import filecmp
+import subprocess
+import sys
+
+import pytest
+
+from workbench import data
+
+
+def write(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_read_conll_typed_bare_and_docstart(tmp_path):
+    f = write(tmp_path / "a.tsv",
+              "-DOCSTART-\tO\n\nBRCA1\tB-Gene\nmutations\tO\n\n\nbreast\tB\ncancer\tI\n")
+    sents = data.read_conll(f, entity_type="Disease")
+    assert [s.tokens for s in sents] == [["BRCA1", "mutations"], ["breast", "cancer"]]
+    assert sents[1].tags == ["B-Disease", "I-Disease"]
+    assert sents[0].line == 3 and sents[1].line == 7
+
+
+def test_read_conll_takes_last_column_and_handles_crlf(tmp_path):
+    f = write(tmp_path / "b.tsv", "aspirin\tNN\tB-Chemical\r\nworks\tVBZ\tO\r\n")
+    (sent,) = data.read_conll(f)
+    assert sent.tokens == ["aspirin", "works"] and sent.tags == ["B-Chemical", "O"]
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ("BRCA1\tB-Gene\nmutation O\n", 2, "expected 'token<TAB>tag'"),
+    ("BRCA1\tB-Gene\n\nx\tE-Gene\n", 3, "not IOB2"),
+    ("\tO\n", 1, "empty token"),
+])
+def test_malformed_input_names_file_and_line(tmp_path, text, line, message):
+    f = write(tmp_path / "bad.tsv", text)
+    with pytest.raises(data.DataFormatError, match=message) as err:
+        data.read_conll(f)
+    assert f"bad.tsv:{line}:" in str(err.value)
+
+
+def test_bare_tags_without_type_is_an_error(tmp_path):
+    f = write(tmp_path / "bare.tsv", "x\tB\n")
+    with pytest.raises(data.DataFormatError, match="bare.tsv:1: bare B/I tags need an entity_type"):
+        data.read_conll(f, entity_type=None)
+
+
+def test_write_then_read_round_trip(tmp_path):
+    sents = [(["Loss", "of", "TP53"], ["O", "O", "B-Gene"]), (["Asthma", "."], ["B-Disease", "O"])]
+    out = data.write_conll(sents, tmp_path / "x" / "train.tsv")
+    back = data.read_conll(out)
+    assert [(s.tokens, s.tags) for s in back] == sents
+    with pytest.raises(ValueError, match="tab/newline"):
+        data.write_conll([(["a\tb"], ["O"])], tmp_path / "bad.tsv")
+    with pytest.raises(ValueError, match="1 tokens but 2 tags"):
+        data.write_conll([(["a"], ["O", "O"])], tmp_path / "bad.tsv")
+
+
+def test_load_ner_dataset_labels_and_splits(tmp_path):
+    write(tmp_path / "train.tsv", "TP53\tB-Gene\nasthma\tB-Disease\n")
+    write(tmp_path / "dev.tsv", "cisplatin\tB-Chemical\n")
+    write(tmp_path / "test.tsv", "x\tO\n")
+    ds = data.load_ner_dataset(tmp_path)
+    assert set(ds) == {"train", "devel", "test"}
+    names = data.tag_names(ds["train"])
+    assert names == ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease", "B-Gene", "I-Gene"]
+    assert [names[i] for i in ds["train"][0]["ner_tags"]] == ["B-Gene", "B-Disease"]
+    with pytest.raises(data.DataFormatError, match="not in the label set"):
+        data.load_ner_dataset(tmp_path, labels=["O", "B-Gene", "I-Gene"])
+
+
+def test_missing_folder_and_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a folder"):
+        data.load_ner_dataset(tmp_path / "nope")
+    with pytest.raises(FileNotFoundError, match="no train/devel/test"):
+        data.load_ner_dataset(tmp_path)
+
+
+def test_project_sample_is_typed_and_split():
+    ds = data.load_ner_sample()
+    assert {k: len(v) for k, v in ds.items()} == {"train": 240, "devel": 60, "test": 60}
+    counts = data.entity_counts(ds["train"])
+    assert set(counts) == {"Chemical", "Disease", "Gene"} and min(counts.values()) > 50
+    train_text = {" ".join(t) for t in ds["train"]["tokens"]}
+    assert not train_text & {" ".join(t) for t in ds["test"]["tokens"]}, "no sentence in both train and test"
+
+
+def test_sample_matches_its_generator(tmp_path):
+    gen = data.DATA_DIR / "make_ner_sample.py"
+    subprocess.run([sys.executable, str(gen), str(tmp_path)], check=True, capture_output=True)
+    for split in data.SPLITS:
+        assert filecmp.cmp(tmp_path / f"{split}.tsv", data.DATA_DIR / "ner" / f"{split}.tsv", shallow=False), split
+
+
+def test_shared_corpus_missing_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setenv(data.SHARED_ENV, str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="WORKBENCH_SHARED_DATA"):
+        data.shared_corpus("ncbi_disease")
+
+
+@pytest.mark.realdata
+def test_real_corpora_load(shared_data):
+    ncbi = data.load_corpus("ncbi_disease")
+    assert {k: len(v) for k, v in ncbi.items()} == {"train": 5424, "devel": 923, "test": 940}
+    assert data.entity_counts(ncbi["test"]) == {"Disease": 960}
+    bc5 = data.load_corpus("bc5cdr_typed")
+    assert data.entity_counts(bc5["test"]) == {"Chemical": 5385, "Disease": 4424}
+
+
+# ---------------------------------------------------------------- spans <-> tags
+
+def test_tokenize_with_offsets_is_exact():
+    text = "Loss of  BRCA1\n(5-fluorouracil) — naïve β-catenin!"
+    toks = data.tokenize_with_offsets(text)
+    assert all(text[s:e] == t for t, s, e in toks)
+    assert [t for t, _, _ in toks] == ["Loss", "of", "BRCA1", "(", "5-fluorouracil", ")", "—",
+                                      "naïve", "β-catenin", "!"]
+
+
+def test_spans_tags_round_trip():
+    text = "Cisplatin induced acute kidney injury in BRCA1 carriers."
+    toks = data.tokenize_with_offsets(text)
+    spans = [(0, 9, "Chemical"), (18, 37, "Disease"), (41, 46, "Gene")]
+    tags = data.spans_to_tags(toks, spans)
+    assert tags[:5] == ["B-Chemical", "O", "B-Disease", "I-Disease", "I-Disease"]
+    assert data.tags_to_spans(toks, tags) == spans
+    assert [text[s:e] for s, e, _ in spans] == ["Cisplatin", "acute kidney injury", "BRCA1"]
+
+
+def test_spans_to_tags_rejects_bad_spans():
+    toks = data.tokenize_with_offsets("breast cancer risk")
+    with pytest.raises(ValueError, match="token boundaries"):
+        data.spans_to_tags(toks, [(0, 9, "Disease")])
+    with pytest.raises(ValueError, match="overlaps"):
+        data.spans_to_tags(toks, [(0, 13, "Disease"), (7, 13, "Disease")])
+    assert data.spans_to_tags(toks, [(0, 9, "Disease")], strict=False) == ["B-Disease", "I-Disease", "O"]
+
+
+def test_tags_to_spans_follows_conlleval():
+    offs = [(0, 1), (2, 3), (4, 5), (6, 7)]
+    assert data.tags_to_spans(offs, ["I-Gene", "I-Gene", "B-Gene", "I-Disease"]) == [
+        (0, 3, "Gene"), (4, 5, "Gene"), (6, 7, "Disease")]
+    with pytest.raises(ValueError):
+        data.tags_to_spans(offs, ["O"])
