@@ -12,7 +12,8 @@ from .models import REGISTRY, describe, load, load_model, load_tokenizer, resolv
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"env", "models", "data", "viz", "ner", "qa", "relations", "translate", "widgets", "cli"}
+_SUBMODULES = {"env", "models", "data", "viz", "ner", "qa", "relations", "translate", "widgets", "deploy",
+               "annotations", "usecases", "cli"}
 
 
 def __getattr__(name: str):
