@@ -721,7 +721,7 @@ def _assemble(source, plan, items, outputs, translator, mode) -> Translation:
                 out, chunk_hits = restore(outputs[k], inside, mode=mode, sentence_start=first)
                 if piece and out:
                     piece += " "
-                hits += [dict(h, en_start=h["en_start"] + len(piece) if h["en_start"] is not None else None,
+                hits += [dict(h, zh=source[h["zh_start"]:h["zh_end"]], en_start=h["en_start"] + len(piece) if h["en_start"] is not None else None,
                               en_end=h["en_end"] + len(piece) if h["en_end"] is not None else None) for h in chunk_hits]
                 piece += out
             note = translator.note(items[ids[0]][0]) if len(ids) == 1 else f"{len(ids)} chunks"
