@@ -372,6 +372,20 @@ def test_relation_records_get_projected_heads_and_tails(standin, glossary):
     assert json.loads(json.dumps(r.to_dict(), ensure_ascii=False))["relations"][0]["tail"]["projection"] == "glossary"
 
 
+def test_flat_relation_records_are_grouped_by_doc(standin, glossary):
+    tagger = glossary.tagger()
+
+    def flat(texts):  # the shape of wb.relations.extract_relations: one record per pair, with 'doc'
+        return [{"doc": d, "head": ents[0], "tail": ents[-1], "label": "assoc"}
+                for d, ents in enumerate(tagger(texts)) if len(ents) > 1]
+
+    out = T.translate_then_extract(["顺铂引起肾毒性。", "没有实体。"], translator=standin, ner=tagger, re=flat)
+    assert [len(r.relations) for r in out] == [1, 0]
+    assert out[0].relations[0]["tail"]["zh_text"] == "肾毒性"
+    with pytest.raises(ValueError, match="'doc'"):
+        T.translate_then_extract(["顺铂。"], translator=standin, ner=tagger, re=lambda ts: [{"label": "x"}])
+
+
 def test_format_parallel_highlights_both_sides_and_lists_lost_entities(standin):
     tagger = T.DictionaryTagger({"cisplatin": "Chemical", "first-line": "Other"})
     [r] = T.translate_then_extract(["顺铂是治疗<非小细胞肺癌>的一线化疗药物。"], translator=standin, ner=tagger)

@@ -929,9 +929,10 @@ def translate_then_extract(texts_zh, translator: Translator | None = None, ner=N
                            glossary=GLOSSARY_FILE, mode: str = "placeholder") -> list[CrossLingualResult]:
     """Translate Chinese texts, run English NER (and RE) on the translations, project entities back.
 
-    ``ner(texts) -> [[{start, end, label, ...}, ...], ...]`` and ``re(texts) -> one record list per
-    text`` may be any callables (``wb.ner.sample_tagger()``, a :class:`DictionaryTagger`, ...).
-    Relation records with ``head``/``tail`` entity dicts get the same projection. Taught in 06.
+    ``ner(texts) -> [[{start, end, label, ...}, ...], ...]`` may be any callable
+    (``wb.ner.sample_tagger()``, a :class:`DictionaryTagger`, ...); ``re(texts)`` returns one record
+    list per text or flat records with ``doc`` (as ``wb.relations.extract_relations`` does). Records
+    with ``head``/``tail`` entity dicts get the same projection. Taught in 06_cross_lingual_chaining.
     """
     translations = translate(texts_zh, translator=translator, glossary=glossary, mode=mode)
     english = [t.text for t in translations]
@@ -942,9 +943,7 @@ def translate_then_extract(texts_zh, translator: Translator | None = None, ner=N
             raise ValueError(f"ner returned {len(entity_lists)} entity lists for {len(english)} texts")
     relation_lists = [None] * len(english)
     if re is not None:
-        relation_lists = list(re(english))
-        if len(relation_lists) != len(english):
-            raise ValueError(f"re returned {len(relation_lists)} record lists for {len(english)} texts")
+        relation_lists = _per_text(list(re(english)), len(english))
     tagger = getattr(ner, "name", None) or getattr(ner, "__name__", None) or type(ner).__name__ if ner else ""
     results = []
     for tr, ents, rels in zip(translations, entity_lists, relation_lists):
@@ -953,6 +952,22 @@ def translate_then_extract(texts_zh, translator: Translator | None = None, ner=N
             rels = [_project_record(tr, r) for r in rels]
         results.append(CrossLingualResult(tr, projected, rels, str(tagger)))
     return results
+
+
+def _per_text(records: list, n: int) -> list[list]:
+    """RE output as one list per text: either already that, or flat records carrying ``doc`` (their text's index)."""
+    if records and all(isinstance(r, dict) for r in records):
+        if not all(isinstance(r.get("doc"), int) and 0 <= r["doc"] < n for r in records):
+            raise ValueError("re returned flat records: each needs 'doc', the index of its text")
+        grouped = [[] for _ in range(n)]
+        for r in records:
+            grouped[r["doc"]].append(r)
+        return grouped
+    if not records and n:
+        return [[] for _ in range(n)]
+    if len(records) != n:
+        raise ValueError(f"re returned {len(records)} record lists for {n} texts")
+    return records
 
 
 def _project_record(translation, record):
