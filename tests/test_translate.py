@@ -176,6 +176,13 @@ def test_enforce_mode_replaces_copied_chinese_terms(glossary):
     assert tr.counts() == {"protected": 0, "enforced": 2, "matched": 0, "missed": 0}
 
 
+def test_placeholder_lookalikes_in_the_source_switch_that_sentence_to_enforce(glossary):
+    rec = Recorder(lambda s: s.replace("顺铂", "cisplatin"))
+    [tr] = T.translate(["ZXQ1与顺铂。乳腺癌。"], translator=rec, glossary=glossary)
+    assert rec.batches == [["ZXQ1与顺铂。", "ZXQ0。"]], "only the sentence with a lookalike goes in unprotected"
+    assert tr.text.startswith("ZXQ1与cisplatin") and [t["status"] for t in tr.terms] == ["matched", "protected"]
+
+
 def test_no_glossary_means_no_terms():
     [tr] = T.translate(["顺铂治疗乳腺癌"], translator=Recorder(), glossary=None)
     assert tr.text == "顺铂治疗乳腺癌" and tr.terms == []

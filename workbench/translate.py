@@ -300,12 +300,12 @@ def _as_glossary(glossary) -> Glossary | None:
     raise TypeError(f"glossary must be a Glossary, a dict, a file path or None, got {type(glossary).__name__}")
 
 
-def protect(text: str, glossary: Glossary, placeholder: str = PLACEHOLDER) -> tuple[str, list[TermMatch]]:
-    """Replace each glossary term in ``text`` by ``placeholder.format(k)``; returns the text and the terms."""
+def protect(text: str, glossary: Glossary) -> tuple[str, list[TermMatch]]:
+    """Replace the k-th glossary term in ``text`` by ``ZXQ<k>``; returns the text and the terms."""
     matches = glossary.find(text)
     parts, pos = [], 0
     for k, m in enumerate(matches):
-        parts += [text[pos:m.start], placeholder.format(k)]
+        parts += [text[pos:m.start], PLACEHOLDER.format(k)]
         pos = m.end
     parts.append(text[pos:])
     return "".join(parts), matches
@@ -645,14 +645,15 @@ class Translation:
         return f"Translation({self.text!r}{tag}, terms={self.counts()})"
 
 
-def translate(texts, translator: Translator | None = None, glossary=GLOSSARY_FILE, mode: str = "placeholder",
-              placeholder: str = PLACEHOLDER) -> list[Translation]:
+def translate(texts, translator: Translator | None = None, glossary=GLOSSARY_FILE,
+              mode: str = "placeholder") -> list[Translation]:
     """Translate Chinese ``texts`` sentence by sentence with glossary terms kept exact.
 
     ``mode="placeholder"``: terms become placeholders before translation and are restored as the
     glossary English after it; ``mode="enforce"``: the text goes in unchanged and terms are checked
     (and, where the model copied the Chinese term, replaced) after translation. ``glossary=None``
     translates without one. Every term is reported: protected / enforced / matched / missed.
+    A sentence that already contains a placeholder-like string (``ZXQ1``) is handled in enforce mode.
     """
     if isinstance(texts, str):
         raise TypeError("texts must be a list of strings; wrap a single text as [text]")
@@ -675,16 +676,16 @@ def translate(texts, translator: Translator | None = None, glossary=GLOSSARY_FIL
             chunks = [(s, e)]
             if translator.max_tokens:
                 def measure(a, b, _m=matches):
-                    return translator.count_tokens(_source_for(text, a, b, _m, mode, placeholder)[0])
+                    return translator.count_tokens(_source_for(text, a, b, _m, mode)[0])
                 chunks = chunk_span(text, s, e, measure, translator.max_tokens, keep_whole=spans)
             ids = []
             for a, b in chunks:
-                src, inside = _source_for(text, a, b, matches, mode, placeholder)
+                src, inside, chunk_mode = _source_for(text, a, b, matches, mode)
                 ids.append(len(items))
-                items.append((src, inside, a == s))
+                items.append((src, inside, a == s, chunk_mode))
             plan.append((s, e, ids))
         plans.append(plan)
-    outputs = translator.translate_batch([src for src, _, _ in items]) if items else []
+    outputs = translator.translate_batch([item[0] for item in items]) if items else []
     if len(outputs) != len(items):
         raise RuntimeError(f"{translator.name} returned {len(outputs)} translations for {len(items)} inputs")
     results = []
@@ -693,16 +694,17 @@ def translate(texts, translator: Translator | None = None, glossary=GLOSSARY_FIL
     return results
 
 
-def _source_for(text, a, b, matches, mode, placeholder):
+def _source_for(text, a, b, matches, mode):
+    """What the model receives for ``text[a:b]``, its glossary terms, and the mode actually used."""
     inside = [m for m in matches if a <= m.start and m.end <= b]
-    if mode == "enforce":
-        return text[a:b], inside
+    if mode == "enforce" or _PLACEHOLDER_RE.search(text, a, b):  # a lookalike in the source: no placeholders
+        return text[a:b], inside, "enforce"
     parts, pos = [], a
     for k, m in enumerate(inside):
-        parts += [text[pos:m.start], placeholder.format(k)]
+        parts += [text[pos:m.start], PLACEHOLDER.format(k)]
         pos = m.end
     parts.append(text[pos:b])
-    return "".join(parts), inside
+    return "".join(parts), inside, mode
 
 
 def _assemble(source, plan, items, outputs, translator, mode) -> Translation:
@@ -717,8 +719,8 @@ def _assemble(source, plan, items, outputs, translator, mode) -> Translation:
         else:
             piece, hits = "", []
             for k in ids:
-                src, inside, first = items[k]
-                out, chunk_hits = restore(outputs[k], inside, mode=mode, sentence_start=first)
+                src, inside, first, chunk_mode = items[k]
+                out, chunk_hits = restore(outputs[k], inside, mode=chunk_mode, sentence_start=first)
                 if piece and out:
                     piece += " "
                 hits += [dict(h, zh=source[h["zh_start"]:h["zh_end"]], en_start=h["en_start"] + len(piece) if h["en_start"] is not None else None,
@@ -1125,8 +1127,10 @@ def _cmd_translate(args) -> int:
     if args.ner == "glossary":
         ner = (glossary or load_glossary()).tagger()
     elif args.ner == "sample":
-        from . import ner as ner_module
-
+        try:
+            from . import ner as ner_module
+        except ImportError as err:
+            raise ValueError(f"--ner sample needs workbench.ner ({err}); use --ner glossary") from None
         ner = ner_module.sample_tagger()
     results = translate_then_extract([text for _, text in docs], translator=translator, ner=ner,
                                      glossary=glossary, mode=args.mode)
