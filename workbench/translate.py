@@ -1095,6 +1095,7 @@ def register_cli(subparsers) -> None:
                    help="auto (MarianMT if reachable, else stand-in), standin, a hub id or a saved folder")
     p.add_argument("--mode", choices=("placeholder", "enforce"), default="placeholder",
                    help="protect terms with placeholders (default) or enforce them after translation")
+    p.add_argument("--batch-size", type=int, default=8, help="sentences per generate() call (MarianMT)")
     p.add_argument("--ner", choices=("none", "glossary", "sample"), default="none",
                    help="English NER on the translation: glossary dictionary tagger or wb.ner.sample_tagger()")
     p.set_defaults(func=_cmd_translate)
@@ -1122,7 +1123,11 @@ def _read_inputs(files) -> list[tuple[str, str]]:
 def _cmd_translate(args) -> int:
     docs = _read_inputs(args.files)
     glossary = None if args.no_glossary else load_glossary(args.glossary)
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
     translator = load_translator(args.model)
+    if isinstance(translator, MarianTranslator):
+        translator.batch_size = args.batch_size
     ner = None
     if args.ner == "glossary":
         ner = (glossary or load_glossary()).tagger()
