@@ -196,6 +196,16 @@ def test_all_sentences_go_to_the_translator_in_one_batched_call(glossary):
     assert [(s["zh_start"], s["zh_end"], s["en_start"], s["en_end"]) for s in out[0].segments] == [(0, 2, 0, 2), (2, 4, 3, 5)]
 
 
+def test_a_plain_function_can_be_the_translator(glossary):
+    def shout(sentences):
+        return [s.upper() for s in sentences]
+
+    [tr] = T.translate(["顺铂。"], translator=shout, glossary=glossary)
+    assert tr.text == "Cisplatin。" and tr.backend == "shout" and not tr.is_standin
+    with pytest.raises(TypeError, match="translator must be"):
+        T.translate(["顺铂"], translator=42)
+
+
 def test_translate_rejects_bad_input_and_bad_translators():
     with pytest.raises(TypeError, match="list of strings"):
         T.translate("顺铂", translator=Recorder())

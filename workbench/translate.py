@@ -659,7 +659,13 @@ def translate(texts, translator: Translator | None = None, glossary=GLOSSARY_FIL
         raise TypeError("texts must be a list of strings; wrap a single text as [text]")
     if mode not in ("placeholder", "enforce"):
         raise ValueError(f"mode must be 'placeholder' or 'enforce', got {mode!r}")
-    translator = load_translator() if translator is None else translator
+    if translator is None:
+        translator = load_translator()
+    elif not isinstance(translator, Translator):
+        if not callable(translator):
+            raise TypeError(f"translator must be a Translator or a callable list[str] -> list[str], got "
+                            f"{type(translator).__name__}")
+        translator = FunctionTranslator(translator, name=getattr(translator, "__name__", "custom translator"))
     glossary = _as_glossary(glossary)
     texts = list(texts)
     items, plans = [], []
