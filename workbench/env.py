@@ -78,7 +78,7 @@ _SIZES = {
     "qa": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=24, max_length=384),
                fast=dict(epochs=4, max_train_samples=400, max_eval_samples=100, batch_size=16, max_length=256)),
     "re": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=32, max_length=128),
-               fast=dict(epochs=3, max_train_samples=400, max_eval_samples=200, batch_size=16, max_length=128)),
+               fast=dict(epochs=2, max_train_samples=200, max_eval_samples=200, batch_size=8, max_length=128)),
 }
 
 
