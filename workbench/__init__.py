@@ -3,7 +3,6 @@
 ``import workbench as wb`` is cheap: torch/transformers load only when a function needs them.
 Task modules: ``wb.ner``, ``wb.qa``, ``wb.relations``, ``wb.translate``, ``wb.widgets``.
 """
-from __future__ import annotations
 
 import importlib
 
