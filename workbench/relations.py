@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .data import DATA_DIR, DataFormatError
+from .data import DATA_DIR, DataFormatError, split_sentences
 
 HEADER = ("index", "sentence", "label")
 NEGATIVE_NAMES = ("0", "false", "none", "negative", "no_relation", "other")
@@ -64,9 +64,10 @@ def read_re_tsv(path: str | Path, labels: Sequence[str] | None = None) -> list[d
             raise DataFormatError(f"{path}:{lineno}: empty label")
         if labels is not None and label not in labels:
             raise DataFormatError(f"{path}:{lineno}: label {label!r} is not one of {list(labels)}")
-        if len(MASK.findall(sentence)) < 2:
+        masks = MASK.findall(sentence)
+        if len(masks) < 2 and not (masks and "-" in masks[0]):  # @CHEM-GENE$: one mention, both roles
             raise DataFormatError(f"{path}:{lineno}: the sentence needs two entity masks such as @GENE$ and "
-                                  f"@DISEASE$, found {MASK.findall(sentence)}: {sentence[:80]!r}")
+                                  f"@DISEASE$, found {masks}: {sentence[:80]!r}")
         rows.append({"sentence": sentence, "label": label, "line": lineno})
     return rows
 
@@ -101,8 +102,6 @@ def load_re_dataset(folder: str | Path, labels: Sequence[str] | None = None):
 
     Columns ``id``, ``sentence``, ``label`` (a ``ClassLabel``; negative class first). Taught in 04.
     """
-    import datasets
-
     files = _split_files(Path(folder), ".tsv")
     splits = {split: read_re_tsv(path, labels) for split, path in files.items()}
     names = list(labels) if labels else order_labels(r["label"] for rows in splits.values() for r in rows)
@@ -507,34 +506,6 @@ def sample_classifier(name: str = "gene_disease", style: str = "mask", model_nam
 
 # ---------------------------------------------------------------- from raw text to relations
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "Fig.", "fig.", "vs.", "Dr.", "approx.", "No.", "no.", "cf.", "ca.")
-_BOUNDARY = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences of ``text`` (a period, ! or ? then space and a capital or digit).
-
-    Does not split after common abbreviations (``e.g.``, ``et al.``, ``Fig.``) or inside ``p < 0.05``.
-    """
-    spans, start = [], 0
-    for m in _BOUNDARY.finditer(text):
-        end = m.end()
-        if any(text[:end].endswith(a) for a in _ABBREVIATIONS):
-            continue
-        spans.append((start, end))
-        start = end
-    spans.append((start, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
-
-
 def candidate_pairs(entities: Sequence[dict], pair_types=DEFAULT_PAIRS) -> list[tuple[dict, dict]]:
     """Typed candidate pairs ``(head, tail)`` among one sentence's entities, e.g. every Gene x Disease.
 
@@ -556,8 +527,11 @@ def candidate_pairs(entities: Sequence[dict], pair_types=DEFAULT_PAIRS) -> list[
 
 def _entity(e: Mapping, offset: int, text: str) -> dict:
     start, end = int(e["start"]) + offset, int(e["end"]) + offset
-    return {"start": start, "end": end, "label": str(e["label"]), "text": text[start:end],
-            "score": float(e.get("score", 1.0))}
+    out = {"start": start, "end": end, "label": str(e["label"]), "text": text[start:end],
+           "score": float(e.get("score", 1.0))}
+    if "source" in e:
+        out["source"] = e["source"]
+    return out
 
 
 def extract_relations(texts: str | Sequence[str], ner: Callable, classifier, pair_types=DEFAULT_PAIRS,
@@ -623,23 +597,30 @@ def relations_table(records: Sequence[dict]):
 
 
 class LexiconTagger:
-    """Dictionary NER: longest case-insensitive whole-word match of the terms of ``lexicon``.
+    """Dictionary NER: longest whole-word match of the terms of ``lexicon``.
 
     ``lexicon``: ``{"Gene": ["BRCA1", ...], "Disease": [...]}``. Same interface as ``wb.ner`` taggers:
-    ``tagger(texts) -> [[{start, end, label, text, score=1.0}, ...], ...]``. It finds only the terms
-    it lists -- no generalisation -- which is what makes its output predictable.
+    ``tagger(texts) -> [[{start, end, label, text, score=1.0}, ...], ...]``. Matching ignores case,
+    but a mention spelt exactly like a listed term takes that term's type, so ``MTOR`` (Gene) and
+    ``mTOR`` (Pathway) stay apart. It finds only the terms it lists -- no generalisation -- which is
+    what makes its output predictable.
     """
 
     def __init__(self, lexicon: Mapping[str, Iterable[str]], case_sensitive: bool = False):
-        self.types: dict[str, str] = {}
+        self.exact: dict[str, str] = {}
+        self.types: dict[str, str] = {}  # lower-cased term -> type (first listed wins)
         for label, terms in lexicon.items():
+            if isinstance(terms, (str, Mapping)):
+                raise TypeError(f"lexicon[{label!r}] must be a list of terms, got {type(terms).__name__}")
             for term in terms:
-                key = term if case_sensitive else term.lower()
-                self.types.setdefault(key, label)
+                if not str(term).strip():
+                    continue
+                self.exact.setdefault(term, label)
+                self.types.setdefault(term if case_sensitive else term.lower(), label)
         if not self.types:
             raise ValueError("lexicon is empty")
         self.case_sensitive = case_sensitive
-        alternation = "|".join(re.escape(t) for t in sorted(self.types, key=len, reverse=True))
+        alternation = "|".join(re.escape(t) for t in sorted(self.exact, key=len, reverse=True))
         self.pattern = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", 0 if case_sensitive else re.IGNORECASE)
 
     def __call__(self, texts: Sequence[str]) -> list[list[dict]]:
@@ -649,22 +630,31 @@ class LexiconTagger:
         for text in texts:
             ents = []
             for m in self.pattern.finditer(text):
-                key = m.group() if self.case_sensitive else m.group().lower()
-                ents.append({"start": m.start(), "end": m.end(), "label": self.types[key], "text": m.group(),
-                             "score": 1.0})
+                found = m.group()
+                label = self.exact.get(found) or self.types[found if self.case_sensitive else found.lower()]
+                ents.append({"start": m.start(), "end": m.end(), "label": label, "text": found, "score": 1.0})
             out.append(ents)
         return out
 
 
-def combine_taggers(*taggers: Callable) -> Callable:
-    """One tagger from several: entities of earlier taggers win where mentions overlap."""
+def combine_taggers(*taggers: Callable, names: Sequence[str] | None = None) -> Callable:
+    """One tagger from several: entities of earlier taggers win where mentions overlap.
+
+    With ``names`` (one per tagger) every entity gets a ``source`` key saying which tagger found it.
+    """
+    if names is not None and len(names) != len(taggers):
+        raise ValueError(f"{len(names)} names for {len(taggers)} taggers")
+
     def tagger(texts: Sequence[str]) -> list[list[dict]]:
         merged: list[list[dict]] = [[] for _ in texts]
-        for t in taggers:
-            for ents, new in zip(merged, t(list(texts))):
+        for k, t in enumerate(taggers):
+            found = t(list(texts))
+            if len(found) != len(merged):
+                raise ValueError(f"tagger {k} returned {len(found)} entity lists for {len(merged)} texts")
+            for ents, new in zip(merged, found):
                 for e in new:
                     if not any(e["start"] < o["end"] and o["start"] < e["end"] for o in ents):
-                        ents.append(dict(e))
+                        ents.append({**e, "source": names[k]} if names else dict(e))
         return [sorted(ents, key=lambda e: e["start"]) for ents in merged]
 
     return tagger
@@ -734,7 +724,10 @@ def _cmd_predict(args) -> int:
     import sys
 
     clf = RelationClassifier.from_pretrained(args.model)
-    lines = [line.rstrip("\n") for line in (sys.stdin if args.input == "-" else open(args.input, encoding="utf-8"))]
+    if args.input == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        lines = Path(args.input).read_text(encoding="utf-8").splitlines()
     lines = [line for line in lines if line.strip()]
     if all(len(MASK.findall(line)) >= 2 or "[E1-" in line for line in lines):  # already marked
         for line, p in zip(lines, clf(lines)):
