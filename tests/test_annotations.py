@@ -332,3 +332,21 @@ def test_format_annotatable_maps_words_to_offsets_and_marks():
 
 def test_format_progress():
     assert "<b>2</b> of 5 done" in A.format_progress(2, 5, index=0) and "Document <b>1</b>" in A.format_progress(2, 5, 0)
+
+
+def test_join_tokens_gives_text_whose_words_are_the_tokens():
+    tokens = ["Levels", "of", "IL-6", "(", "interleukin", ")", "rose", "by", "40", "%", "in", "the", "patient", "'s",
+              "serum", "."]
+    text, offsets = A.join_tokens(tokens)
+    assert text == "Levels of IL-6 (interleukin) rose by 40% in the patient's serum."
+    assert [text[s:e] for s, e in offsets] == tokens
+    with pytest.raises(A.AnnotationError, match="token 1"):
+        A.join_tokens(["a", "b c"])
+
+
+def test_join_tokens_round_trips_the_project_ner_sample():
+    from workbench.data import load_ner_sample
+    for split in load_ner_sample().values():
+        for tokens in split["tokens"]:
+            text, _ = A.join_tokens(tokens)
+            assert [t for t, _, _ in tokenize_with_offsets(text)] == tokens

@@ -159,6 +159,30 @@ def span_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return inside[0], inside[-1]
 
 
+_NO_SPACE_BEFORE = set(".,;:!?)]}%") | {"'s", "n't"}
+_NO_SPACE_AFTER = set("([{")
+
+
+def join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Readable text from CoNLL tokens and each token's ``(start, end)`` in it.
+
+    ``join_tokens(["in", "acute", "leukemia", "."])`` -> ``("in acute leukemia.", [(0, 2), ...])``:
+    no space before closing punctuation or after an opening bracket. Use it to turn a labelled
+    corpus into raw sentences (and its tags into character spans with ``data.tags_to_spans``).
+    """
+    parts, offsets, pos = [], [], 0
+    for n, tok in enumerate(tokens):
+        if not tok or any(c.isspace() for c in tok):
+            raise AnnotationError(f"token {n} ({tok!r}) is empty or contains whitespace")
+        if n and tok not in _NO_SPACE_BEFORE and tokens[n - 1] not in _NO_SPACE_AFTER:
+            parts.append(" ")
+            pos += 1
+        parts.append(tok)
+        offsets.append((pos, pos + len(tok)))
+        pos += len(tok)
+    return "".join(parts), offsets
+
+
 def resolve_overlaps(spans: Sequence) -> tuple[list, list]:
     """Split spans into ``(kept, dropped)``: an earlier-starting, then longer, span wins an overlap."""
     kept, dropped, pos = [], [], 0
@@ -262,13 +286,15 @@ def _close_mark(ent: Mapping) -> str:
     return f"<span style='font-size:0.7em;font-weight:bold;margin-left:0.3em'>{label}</span></mark>"
 
 
-def format_progress(done: int, total: int, index: int | None = None) -> str:
-    """``Document 3 of 10 · 2 of 10 done`` as HTML."""
+def format_progress(done: int, total: int, index: int | None = None, status: str | None = None) -> str:
+    """``Document 3 of 10 · 2 of 10 done`` and a bar as HTML; ``status`` of the document shown."""
     where = f"Document <b>{index + 1}</b> of {total} · " if index is not None else ""
     pct = 100 * done / total if total else 0
+    badge = {"done": " · <b style='color:#2e7d32'>✓ this one is done</b>",
+             "skipped": " · <i>this one is skipped</i>"}.get(status or "", "")
     return (f"<div class='wb-progress'>{where}<b>{done}</b> of {total} done "
             f"<span style='display:inline-block;width:8em;height:0.6em;background:#eee;margin-left:0.5em'>"
-            f"<span style='display:block;height:100%;width:{pct:.0f}%;background:#4caf50'></span></span></div>")
+            f"<span style='display:block;height:100%;width:{pct:.0f}%;background:#4caf50'></span></span>{badge}</div>")
 
 
 def format_relations(rec: Mapping) -> str:
@@ -548,11 +574,13 @@ class AnnotationStore:
         rec["relations"] = []
         self._commit()
 
-    def pre_annotate(self, predictions: Sequence[Sequence[Mapping]], overwrite: bool = False) -> int:
+    def pre_annotate(self, predictions: Sequence[Sequence[Mapping]], overwrite: bool = False,
+                     accept: bool = False) -> int:
         """Add model suggestions (``tagger(texts)`` output, one list per document) as pending entities.
 
         Documents already annotated (done, or with human entities) are left alone unless
-        ``overwrite``. Saved once; returns the number of documents changed. Not undoable.
+        ``overwrite``. With ``accept`` the spans count as annotations at once (curated entities,
+        e.g. for relation annotation). Saved once; returns the number of documents changed.
         """
         if len(predictions) != len(self.records):
             raise AnnotationError(f"predictions: {len(predictions)} lists for {len(self.records)} documents")
@@ -561,8 +589,8 @@ class AnnotationStore:
             touched = rec["status"] != "todo" or any(e["source"] == "human" for e in rec["entities"])
             if touched and not overwrite:
                 continue
-            ents = [make_entity(rec["text"], p["start"], p["end"], p["label"], "model", p.get("score"))
-                    for p in preds]
+            ents = [make_entity(rec["text"], p["start"], p["end"], p["label"], "model", p.get("score"),
+                                "accepted" if accept else "pending") for p in preds]
             kept, _ = resolve_overlaps(ents)
             rec["entities"], rec["relations"] = sorted(kept, key=lambda e: (e["start"], e["end"])), []
             changed += 1
