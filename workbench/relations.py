@@ -329,8 +329,16 @@ def prepare_model(model_name: str, labels: Sequence[str], style: str = "mask",
     if style == "markers":
         new = [t for t in marker_tokens(entity_types) if t not in tokenizer.get_vocab()]
         if new:
+            import torch
+
             tokenizer.add_tokens(new, special_tokens=True)
-            model.resize_token_embeddings(len(tokenizer))
+            old = model.get_input_embeddings().weight.shape[0]
+            # start the new rows at the mean embedding (cheap; transformers' default samples from a
+            # fitted multivariate normal, which costs seconds for a 30k-word vocabulary)
+            model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+            with torch.no_grad():
+                weight = model.get_input_embeddings().weight
+                weight[old:] = weight[:old].mean(0)
     return tokenizer, model
 
 
