@@ -490,11 +490,13 @@ def evaluate_relations(classifier, dataset) -> dict:
 
 
 def sample_classifier(name: str = "gene_disease", style: str = "mask", model_name: str = "biobert",
-                      retrain: bool = False) -> RelationClassifier:
+                      retrain: bool = False, **train_kwargs) -> RelationClassifier:
     """A classifier fine-tuned on a project sample (``gene_disease``, ``chemprot``, ``ade``), cached under runs/.
 
-    The first call fine-tunes it with the fast sizes (about half a minute on a CPU); later calls load it.
-    Offline this is the stand-in model fine-tuned on template sentences -- fine for the pipelines, not BioBERT.
+    The first call fine-tunes it with the fast sizes (``wb.run_sizes("re", fast=True)``; under a minute
+    on a free CPU) and saves it; later calls load it. ``train_kwargs`` (e.g. ``epochs=1``) override
+    the sizes when it is trained. Offline this is the stand-in model fine-tuned on template
+    sentences -- fine for the pipelines, not BioBERT.
     """
     from .env import run_sizes, runs_dir
     from .models import resolve
@@ -505,10 +507,10 @@ def sample_classifier(name: str = "gene_disease", style: str = "mask", model_nam
         return RelationClassifier.from_pretrained(out)
     sizes = run_sizes("re", fast=True)
     types = {"gene_disease": ("Gene", "Disease"), "chemprot": ("Chemical", "Gene"), "ade": ("Chemical", "Disease")}
-    result = train_relation_classifier(load_re_sample(name, style), model_name, out, style=style,
-                                       entity_types=types.get(name, ("Gene", "Disease")), epochs=sizes.epochs,
-                                       batch_size=sizes.batch_size, max_length=sizes.max_length,
-                                       max_train_samples=sizes.max_train_samples)
+    settings = dict(epochs=sizes.epochs, batch_size=sizes.batch_size, max_length=sizes.max_length,
+                    max_train_samples=sizes.max_train_samples, entity_types=types.get(name, ("Gene", "Disease")))
+    settings.update(train_kwargs)
+    result = train_relation_classifier(load_re_sample(name, style), model_name, out, style=style, **settings)
     return result.classifier
 
 

@@ -1,0 +1,206 @@
+"""workbench.usecases: gene-disease mining, adverse drug events, mechanism roles, trial matching --
+each on small inputs with known answers, plus one run with a real (stand-in) classifier."""
+import pytest
+
+from workbench import relations as R
+from workbench import usecases as U
+
+
+class KeywordClassifier:
+    """A test double for a relation classifier: negative when the sentence holds a negation cue."""
+
+    style, negative = "mask", "0"
+
+    def __call__(self, sentences):
+        cues = (" no ", " not ", "for @DISEASE$", "treat @DISEASE$")
+        return [{"label": "0" if any(c in f" {s} " for c in cues) else "1", "score": 0.8} for s in sentences]
+
+
+@pytest.fixture(scope="module")
+def lexicon_ner():
+    return U.lexicon_tagger()
+
+
+# ---------------------------------------------------------------- samples and NER
+
+
+def test_lexicon_tagger_and_samples(lexicon_ner):
+    ents = lexicon_ner(["Rapamycin inhibits MTOR and mTOR signalling in breast cancer."])[0]
+    assert [(e["text"], e["label"]) for e in ents] == [("Rapamycin", "Chemical"), ("MTOR", "Gene"),
+                                                       ("mTOR", "Pathway"), ("breast cancer", "Disease")]
+    assert U.lexicon_tagger(["Gene"])(["BRCA1 in breast cancer"])[0][0]["text"] == "BRCA1"
+    with pytest.raises(ValueError, match=r"\['Protein'\] are not in the lexicon"):
+        U.lexicon_tagger(["Protein"])
+    docs = U.load_abstracts()
+    assert len(docs) == 40 and docs[0]["doc_id"] == "WB0001"
+    assert len(U.load_lines("case_reports")) == 24 and len(U.load_lines("mechanisms")) == 10
+    trials, patients = U.load_trials()
+    assert [t["trial_id"] for t in trials] == ["WB-T01", "WB-T02"] and len(patients) == 3
+
+
+def test_default_tagger_without_the_model_says_so():
+    tagger = U.default_tagger(model=False)
+    assert "lexicon only" in tagger.description
+    assert tagger(["BRCA1"])[0][0]["source"] == "lexicon"
+
+
+def test_bad_abstracts_file_names_the_line(tmp_path):
+    f = tmp_path / "a.jsonl"
+    f.write_text('{"doc_id": 1, "text": "x"}\n{"text": "no id"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"a\.jsonl:2: expected"):
+        U.load_abstracts(f)
+
+
+# ---------------------------------------------------------------- 1 gene-disease mining
+
+
+DOCS = [{"doc_id": "A", "text": "BRCA1 mutations cause breast cancer. APOE variants raise Alzheimer disease risk."},
+        {"doc_id": "B", "text": "Germline BRCA1 variants predispose to breast cancer. BRCA1 is linked to breast cancer."},
+        {"doc_id": "C", "text": "KRAS was not associated with asthma. We found no role for KRAS in asthma."}]
+
+
+def test_mine_gene_disease_ranks_pairs_with_counts_and_evidence(lexicon_ner):
+    table = U.mine_gene_disease(DOCS, lexicon_ner, KeywordClassifier())
+    assert list(zip(table["gene"], table["disease"])) == [("BRCA1", "breast cancer"), ("APOE", "Alzheimer disease"),
+                                                          ("KRAS", "asthma")]
+    top = table.iloc[0]
+    assert (top["sentences"], top["docs"], top["against"], top["doc_ids"]) == (3, 2, 0, ["A", "B"])
+    assert top["evidence"][0] == "[A] BRCA1 mutations cause breast cancer."
+    kras = table.iloc[2]  # tested, never supported: kept at the bottom
+    assert (kras["sentences"], kras["against"]) == (0, 2) and kras["mean_score"] is None or kras["mean_score"] != kras["mean_score"]
+    assert len(U.mine_gene_disease(DOCS, lexicon_ner, KeywordClassifier(), evidence=1).iloc[0]["evidence"]) == 1
+    ax = U.plot_associations(table, top=2)
+    assert len(ax.patches) == 4  # supporting + against bars for two pairs
+
+
+def test_mine_gene_disease_accepts_plain_strings_and_min_score(lexicon_ner):
+    texts = [d["text"] for d in DOCS]
+    table = U.mine_gene_disease(texts, lexicon_ner, KeywordClassifier(), min_score=0.9)
+    assert (table["sentences"] == 0).all()  # every score 0.8 < 0.9: nothing counts as support
+    assert U.mine_gene_disease(texts, lexicon_ner, KeywordClassifier()).iloc[0]["doc_ids"] == ["0", "1"]
+
+
+# ---------------------------------------------------------------- 2 adverse drug events
+
+
+def test_detect_adverse_events_separates_events_from_indications(lexicon_ner):
+    texts = ["We report cardiomyopathy induced by doxorubicin in a patient with breast cancer.",
+             "Metformin was started to treat type 2 diabetes."]
+    table = U.detect_adverse_events(texts, lexicon_ner, KeywordClassifier())
+    rows = {(r.drug, r.event): r for r in table.itertuples()}
+    assert set(rows) == {("doxorubicin", "cardiomyopathy"), ("doxorubicin", "breast cancer"),
+                         ("Metformin", "type 2 diabetes")}
+    assert rows[("doxorubicin", "cardiomyopathy")].is_ade
+    assert not rows[("Metformin", "type 2 diabetes")].is_ade
+    for r in table.itertuples():
+        text = texts[int(r.doc)]
+        assert text[slice(*r.drug_span)] == r.drug and text[slice(*r.event_span)] == r.event
+
+
+# ---------------------------------------------------------------- 3 mechanisms
+
+
+def test_mechanism_roles_on_the_canonical_sentence():
+    lexicon = {"Chemical": ["X-101"], "Gene": ["KRAS"], "Pathway": [], "Outcome": ["proliferation"],
+               "Disease": [], "Trigger": {"down": ["inhibits", "suppressing", "reducing"], "up": ["activates"]}}
+    [m] = U.extract_mechanisms("X-101 inhibits KRAS, suppressing ERK signalling and reducing proliferation.",
+                               lexicon=lexicon)
+    assert (m.agent["text"], m.target["text"], m.pathway["text"], m.outcome["text"]) == \
+        ("X-101", "KRAS", "ERK", "proliferation")  # ERK is not listed: found by "... signalling"
+    assert [s["trigger"] for s in m.steps] == ["inhibits", "suppressing", "reducing"]
+    assert [s["source"]["text"] for s in m.steps] == ["X-101", "KRAS", "ERK"]
+    assert m.outcome_direction == "down" and m.chain() == "X-101 -| KRAS -| ERK -| proliferation"
+    s = m.sentence
+    for e in (m.agent, m.target, m.pathway, m.outcome):
+        assert s[e["start"]:e["end"]] == e["text"]
+
+
+def test_mechanisms_sample_negation_and_past_tense():
+    ms = U.extract_mechanisms(U.load_lines("mechanisms"))
+    assert all(m.agent and m.target and m.pathway and m.outcome for m in ms)
+    table = U.mechanisms_table(ms)
+    first = table.iloc[0]
+    assert (first["agent"], first["target"], first["pathway"], first["outcome"], first["outcome_direction"]) == \
+        ("Rapamycin", "MTOR", "mTOR", "cell proliferation", "down")
+    assert table.set_index("agent").loc["Paclitaxel", "outcome_direction"] == "up"  # "... induces apoptosis"
+    [neg] = U.extract_mechanisms("Metformin did not inhibit STAT3, reducing inflammation.")
+    assert neg.steps[0]["negated"] and not neg.steps[1]["negated"]
+    assert neg.chain() == "Metformin -/- STAT3 -| inflammation"
+    [past] = U.extract_mechanisms("Curcumin suppressed TNF and activated apoptosis.")
+    assert [(s["trigger"], s["direction"]) for s in past.steps] == [("suppressed", "down"), ("activated", "up")]
+    [none] = U.extract_mechanisms("BRCA1 was sequenced.")
+    assert none.steps == [] and none.outcome_direction is None
+    assert U.trigger_forms()["inhibit"] == "down" and U.trigger_forms()["increased"] == "up"
+
+
+# ---------------------------------------------------------------- 4 trial matching
+
+
+@pytest.mark.parametrize("text, term, negated", [
+    ("No history of pancreatitis.", "pancreatitis", True),
+    ("Denies insulin use.", "insulin", True),
+    ("BRCA1 testing negative.", "BRCA1", True),
+    ("Pancreatitis in 2015.", "Pancreatitis", False),
+    ("No fever. Pancreatitis in 2015.", "Pancreatitis", False),  # the cue is in another sentence
+    ("No fever but pancreatitis in 2015.", "pancreatitis", False),  # "but" ends the cue's scope
+    ("Takes insulin, not metformin.", "insulin", False),
+    ("Takes insulin, not metformin.", "metformin", True),
+])
+def test_negation_cues(text, term, negated):
+    start = text.index(term)
+    assert U.is_negated(text, start, start + len(term)) is negated
+
+
+def test_match_trial_statuses_on_the_sample():
+    trials, patients = U.load_trials()
+    t1, t2 = trials
+    p1, p2, p3 = (p["note"] for p in patients)
+    status = lambda table: dict(zip(table["criterion"], table["status"]))  # noqa: E731
+    s = status(U.match_trial(t1, p1))
+    assert s == {"Adults aged 40 to 75 years": "met", "Diagnosis of type 2 diabetes": "met",
+                 "Stable treatment with metformin for at least 3 months": "met",
+                 "History of pancreatitis": "clear", "Chronic kidney disease": "clear",
+                 "Current treatment with insulin": "clear", "Pregnancy or breastfeeding": "unknown"}
+    table = U.match_trial(t1, p2)
+    assert status(table)["History of pancreatitis"] == "excluded"
+    assert status(table)["Current treatment with insulin"] == "excluded"
+    assert U.trial_verdict(table) == "not eligible"
+    assert U.trial_verdict(U.match_trial(t1, p1)) == "possibly eligible: 1 criteria to check by hand"
+    s3 = U.match_trial(t2, p3)
+    assert U.trial_verdict(s3) == "eligible"
+    row = s3.set_index("criterion").loc["Peripheral neuropathy of grade 2 or higher"]
+    assert row["status"] == "clear" and "grade 1" in row["evidence"]
+    assert "negated" in s3.set_index("criterion").loc["Known germline BRCA1 mutation", "evidence"]
+    assert status(U.match_trial(t2, p1))["Women aged 18 years or older"] == "not met"  # a man
+    assert status(U.match_trial(t1, p3))["Diagnosis of type 2 diabetes"] == "unknown"  # not mentioned
+
+
+def test_match_trial_edge_cases():
+    trial = {"inclusion": ["Aged 18 to 65 years", "Asthma or psoriasis"], "exclusion": ["Epilepsy of grade 3 or higher"]}
+    table = U.match_trial(trial, "A patient with psoriasis and epilepsy.")
+    s = dict(zip(table["criterion"], table["status"]))
+    assert s == {"Aged 18 to 65 years": "unknown", "Asthma or psoriasis": "met",
+                 "Epilepsy of grade 3 or higher": "unknown"}  # age and grade not stated
+    assert "age not found" in table.iloc[0]["evidence"]
+    assert U.trial_verdict(U.match_trial(trial, "40-year-old with asthma. Epilepsy grade 4.")) == "not eligible"
+    verdicts = U.match_patients(*U.load_trials())
+    assert len(verdicts) == 6 and set(verdicts.columns) >= {"trial_id", "patient_id", "verdict", "unknown"}
+    assert verdicts.set_index(["trial_id", "patient_id"]).loc[("WB-T02", "P3"), "verdict"] == "eligible"
+
+
+# ---------------------------------------------------------------- with a real (stand-in) classifier
+
+
+def test_gene_disease_mining_with_a_fine_tuned_sample_classifier(tmp_path, monkeypatch, lexicon_ner):
+    monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path))
+    clf = R.sample_classifier("gene_disease", model_name="standin", epochs=1, max_train_samples=96, batch_size=16,
+                              max_length=64)
+    [saved] = (tmp_path / "re" / "sample_classifiers").iterdir()
+    assert R.sample_classifier("gene_disease", model_name="standin").labels == clf.labels == ["0", "1"]  # cached
+    table = U.mine_gene_disease(U.load_abstracts(), lexicon_ner, clf)
+    true_pairs = {("BRCA1", "breast cancer"), ("APOE", "Alzheimer disease"), ("SNCA", "Parkinson disease"),
+                  ("CFTR", "cystic fibrosis"), ("HTT", "Huntington disease"), ("LRRK2", "Parkinson disease")}
+    top = set(zip(table["gene"].head(3), table["disease"].head(3)))
+    assert ("BRCA1", "breast cancer") in top and top <= true_pairs | {
+        ("EGFR", "non-small cell lung cancer"), ("KRAS", "colorectal cancer"), ("FLT3", "acute myeloid leukemia")}
+    assert clf.describe().startswith("stand-in")
