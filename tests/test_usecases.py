@@ -165,7 +165,7 @@ def test_match_trial_statuses_on_the_sample():
     assert status(table)["History of pancreatitis"] == "excluded"
     assert status(table)["Current treatment with insulin"] == "excluded"
     assert U.trial_verdict(table) == "not eligible"
-    assert U.trial_verdict(U.match_trial(t1, p1)) == "possibly eligible: 1 criteria to check by hand"
+    assert U.trial_verdict(U.match_trial(t1, p1)) == "possibly eligible: 1 criterion to check by hand"
     s3 = U.match_trial(t2, p3)
     assert U.trial_verdict(s3) == "eligible"
     row = s3.set_index("criterion").loc["Peripheral neuropathy of grade 2 or higher"]

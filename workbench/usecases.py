@@ -458,7 +458,7 @@ def trial_verdict(table) -> str:
     if "not met" in status or "excluded" in status:
         return "not eligible"
     unknown = status.count("unknown")
-    return f"possibly eligible: {unknown} criteria to check by hand" if unknown else "eligible"
+    return f"possibly eligible: {unknown} {'criterion' if unknown == 1 else 'criteria'} to check by hand" if unknown else "eligible"
 
 
 def match_patients(trials: Sequence[Mapping], patients: Sequence[Mapping], ner: Callable | None = None):
