@@ -88,6 +88,21 @@ def test_jsonl_pairs_bad_span_names_file_and_line(tmp_path):
         R.read_pairs_jsonl(f)
 
 
+def test_samples_match_their_generator(tmp_path):
+    import filecmp
+    import subprocess
+    import sys
+
+    from workbench.data import DATA_DIR
+
+    subprocess.run([sys.executable, str(DATA_DIR / "make_re_sample.py"), str(tmp_path)], check=True, capture_output=True)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    committed = sorted(p.relative_to(DATA_DIR / "re") for p in (DATA_DIR / "re").rglob("*") if p.is_file())
+    assert written == committed
+    for rel in written:
+        assert filecmp.cmp(tmp_path / rel, DATA_DIR / "re" / rel, shallow=False), rel
+
+
 def test_sample_in_both_styles_is_the_same_examples():
     masked, marked = R.load_re_sample("gene_disease", "mask"), R.load_re_sample("gene_disease", "markers")
     assert len(masked["train"]) == len(marked["train"]) == 320
