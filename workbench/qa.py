@@ -19,9 +19,11 @@ Answers are dicts ``{"text", "start", "end", "score", "context", "label": "ANSWE
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import re
 import string
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -34,7 +36,7 @@ ANCHORS = {
         {"strict_accuracy": 38.77, "lenient_accuracy": 53.81, "mrr": 44.77},
 }
 MAX_LENGTH = 384
-DOC_STRIDE = 128
+DOC_STRIDE = 128  # with max_length 384; shorter windows overlap by a third (see stride_for)
 MAX_ANSWER_LEN = 30  # word pieces
 N_BEST = 20  # candidate spans kept per window
 # Fine-tuning recipe for the project sample in fast mode. Measured on 2 CPU cores: the stand-in
@@ -244,6 +246,23 @@ def load_squad(path):
     return datasets.Dataset.from_list(rows, features=_features())
 
 
+def sample_path(split: str = "train") -> Path:
+    """The project-written QA sample file for ``split`` ("train" or "dev"), SQuAD v1.1 format."""
+    from .data import sample_dir
+
+    if split not in ("train", "dev"):
+        raise ValueError(f"split must be 'train' or 'dev', got {split!r}")
+    return sample_dir("qa") / f"{split}.json"
+
+
+def load_sample():
+    """The project QA sample as a ``DatasetDict`` with ``train`` and ``validation`` (questions about
+    passages this project wrote; see ``data/README.md``)."""
+    import datasets
+
+    return datasets.DatasetDict(train=load_squad(sample_path("train")), validation=load_squad(sample_path("dev")))
+
+
 def find_answer_spans(context: str, synonyms: Iterable[str]) -> list[tuple[int, int]]:
     """Character spans where any synonym occurs in ``context`` (case-insensitive, whole words).
 
@@ -335,6 +354,11 @@ def bioasq_coverage(dataset) -> dict:
 
 # ---------------------------------------------------------------- windows (features)
 
+def stride_for(max_length: int, doc_stride: int | None = None) -> int:
+    """``doc_stride`` or, when None, BioBERT's 128 for 384-token windows (a third for shorter ones)."""
+    return min(DOC_STRIDE, max_length // 3) if doc_stride is None else doc_stride
+
+
 def _check_tokenizer(tokenizer, max_length: int, doc_stride: int) -> None:
     if not getattr(tokenizer, "is_fast", False):
         raise ValueError("question answering needs a fast tokenizer (offset mappings)")
@@ -345,13 +369,14 @@ def _check_tokenizer(tokenizer, max_length: int, doc_stride: int) -> None:
 
 
 def tokenize_windows(tokenizer, questions: Sequence[str], contexts: Sequence[str], max_length: int = MAX_LENGTH,
-                     doc_stride: int = DOC_STRIDE, padding: bool | str = False):
+                     doc_stride: int | None = None, padding: bool | str = False):
     """Tokenise (question, context) pairs into windows of at most ``max_length`` tokens.
 
     A context longer than one window is cut into several that overlap by ``doc_stride`` tokens;
     ``overflow_to_sample_mapping`` says which pair each window came from and ``offset_mapping``
     maps its tokens back to characters.
     """
+    doc_stride = stride_for(max_length, doc_stride)
     _check_tokenizer(tokenizer, max_length, doc_stride)
     questions = [q.lstrip() for q in questions]  # leading spaces waste window room
     try:
@@ -373,7 +398,7 @@ def _context_offsets(enc, i: int) -> list:
 
 
 def prepare_train_features(examples: Mapping[str, list], tokenizer, max_length: int = MAX_LENGTH,
-                           doc_stride: int = DOC_STRIDE) -> dict:
+                           doc_stride: int | None = None) -> dict:
     """``datasets.map(batched=True)`` function: windows with ``start_positions``/``end_positions``.
 
     The first gold answer is used. A window that does not contain it entirely -- and any
@@ -525,7 +550,7 @@ def _resolve_model(model, tokenizer):
         weights = [f.stat().st_mtime for f in Path(model).glob("*.safetensors")] if Path(model).is_dir() else []
         key = (str(model), max(weights, default=0.0))  # a folder saved again is loaded again
         if key not in _MODEL_CACHE:
-            _MODEL_CACHE[key] = (wbm.load_model(key, task="question-answering").eval(), wbm.load_tokenizer(key))
+            _MODEL_CACHE[key] = (wbm.load_model(key[0], task="question-answering").eval(), wbm.load_tokenizer(key[0]))
         cached_model, cached_tok = _MODEL_CACHE[key]
         return cached_model, tokenizer or cached_tok
     if tokenizer is None:
@@ -622,7 +647,7 @@ def _window_spans(enc, start_logits, end_logits, contexts, n_best, max_answer_le
 
 def answer_many(questions: Sequence[str], contexts: Sequence[str | Sequence[str]], model=None, tokenizer=None,
                 top_k: int = 5, n_best: int = N_BEST, max_answer_len: int = MAX_ANSWER_LEN,
-                max_length: int = MAX_LENGTH, doc_stride: int = DOC_STRIDE, batch_size: int | None = None,
+                max_length: int = MAX_LENGTH, doc_stride: int | None = None, batch_size: int | None = None,
                 allow_null: bool = False) -> list[list[dict]]:
     """:func:`answer` for many questions at once (windows of all questions share batches)."""
     if len(questions) != len(contexts):
@@ -800,7 +825,7 @@ def _load_split(data, max_samples):
 
 def train(model: str = "biobert-squad", train_data=None, out_dir=None, dev_data=None, *, epochs: float | None = None,
           batch_size: int | None = None, learning_rate: float | None = None, max_train_samples: int | None = -1,
-          max_eval_samples: int | None = -1, max_length: int | None = None, doc_stride: int = DOC_STRIDE,
+          max_eval_samples: int | None = -1, max_length: int | None = None, doc_stride: int | None = None,
           seed: int = 42, disable_tqdm: bool | None = None) -> TrainResult:
     """Fine-tune a QA model with the ``transformers`` Trainer on SQuAD-format data.
 
@@ -814,18 +839,18 @@ def train(model: str = "biobert-squad", train_data=None, out_dir=None, dev_data=
 
     from .env import choose, run_sizes, runs_dir, set_seed
     from .models import describe, load_model, load_tokenizer, save_model
-    from .data import sample_dir
 
     sizes = run_sizes("qa")
     epochs = sizes.epochs if epochs is None else epochs
     batch_size = batch_size or sizes.batch_size
     max_length = max_length or sizes.max_length
+    doc_stride = stride_for(max_length, doc_stride)
     learning_rate = learning_rate or choose(SAMPLE_RECIPE["learning_rate"], 5e-5)  # small model, small data: larger step
     max_train_samples = sizes.max_train_samples if max_train_samples == -1 else max_train_samples
     max_eval_samples = sizes.max_eval_samples if max_eval_samples == -1 else max_eval_samples
     if train_data is None:
-        train_data = sample_dir("qa") / "train.json"
-        dev_data = dev_data or sample_dir("qa") / "dev.json"
+        train_data = sample_path("train")
+        dev_data = dev_data or sample_path("dev")
     set_seed(seed)
     tokenizer = load_tokenizer(str(model))
     qa_model = load_model(str(model), task="question-answering")
@@ -843,7 +868,8 @@ def train(model: str = "biobert-squad", train_data=None, out_dir=None, dev_data=
         per_device_train_batch_size=batch_size, per_device_eval_batch_size=batch_size * 2,
         weight_decay=0.01, warmup_steps=0.1, eval_strategy="epoch" if dev_feats is not None else "no",
         logging_strategy="epoch", save_strategy="no", report_to="none", seed=seed,
-        disable_tqdm=disable_tqdm, remove_unused_columns=True, fp16=torch.cuda.is_available())
+        disable_tqdm=disable_tqdm, remove_unused_columns=True,
+        fp16=torch.cuda.is_available(), dataloader_pin_memory=torch.cuda.is_available())
     trainer = Trainer(model=qa_model, args=args, train_dataset=train_feats,
                       eval_dataset=dev_feats, processing_class=tokenizer,
                       data_collator=DataCollatorWithPadding(tokenizer),
@@ -937,10 +963,11 @@ def _cmd_train(args) -> int:
     def sample_limit(n):
         return -1 if n == -1 else (n if n > 0 else None)
 
-    result = train(args.model, args.data, args.out, args.dev, epochs=args.epochs, batch_size=args.batch_size,
-                   learning_rate=args.lr, max_train_samples=sample_limit(args.max_train_samples),
-                   max_eval_samples=sample_limit(args.max_eval_samples), max_length=args.max_length,
-                   doc_stride=args.doc_stride, disable_tqdm=True)
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines; stdout stays pure JSON
+        result = train(args.model, args.data, args.out, args.dev, epochs=args.epochs, batch_size=args.batch_size,
+                       learning_rate=args.lr, max_train_samples=sample_limit(args.max_train_samples),
+                       max_eval_samples=sample_limit(args.max_eval_samples), max_length=args.max_length,
+                       doc_stride=args.doc_stride, disable_tqdm=True)
     _print_json({**result.metrics, "saved_to": str(result.out_dir)})
     return 0
 
@@ -993,7 +1020,7 @@ def register_cli(subparsers) -> None:
 
     def window_options(p):
         p.add_argument("--max-length", type=int, default=MAX_LENGTH, help="tokens per window (default 384)")
-        p.add_argument("--doc-stride", type=int, default=DOC_STRIDE, help="overlap between windows (default 128)")
+        p.add_argument("--doc-stride", type=int, help="overlap between windows (default 128; a third of shorter windows)")
         p.add_argument("--max-answer-len", type=int, default=MAX_ANSWER_LEN, help="longest answer in word pieces")
 
     p = sub.add_parser("train", help="fine-tune on SQuAD-format JSON")
@@ -1008,7 +1035,7 @@ def register_cli(subparsers) -> None:
                    help="use N training questions (default: wb.run_sizes('qa'); 0 or less: all)")
     p.add_argument("--max-eval-samples", type=int, default=-1)
     p.add_argument("--max-length", type=int, help="tokens per window (default: wb.run_sizes('qa'))")
-    p.add_argument("--doc-stride", type=int, default=DOC_STRIDE)
+    p.add_argument("--doc-stride", type=int, help="overlap between windows (default: a third of --max-length, at most 128)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="SQuAD EM/F1 or BioASQ strict/lenient/MRR, printed as JSON")
