@@ -2,6 +2,7 @@
 and exact character spans for long unicode contexts, n-best spans, cross-snippet merging, a short
 fine-tuning run of the stand-in, the CLI, and BioASQ 4b from the shared data."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -388,6 +389,21 @@ def test_short_training_run_saves_a_reloadable_model(tiny_run):
     assert report["total"] == 6 and report["model"].startswith("model (fine-tuned from stand-in")
     got = qa.answer(ds[0]["question"], ds[0]["context"], model=str(tiny_run.out_dir), top_k=3)
     assert 1 <= len(got) <= 3 and all(ds[0]["context"][a["start"]:a["end"]] == a["text"] for a in got)
+
+
+def test_default_model_is_the_cached_sample_reader(tiny_run, tmp_path, monkeypatch):
+    import shutil
+
+    from workbench.models import resolve
+
+    monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path))
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", resolve("biobert-squad").display_name)[:60]
+    shutil.copytree(tiny_run.out_dir, tmp_path / "qa" / f"sample-reader-{safe}")  # so nothing is trained here
+    assert qa.default_model() == str(tmp_path / "qa" / f"sample-reader-{safe}")
+    first = qa.answer("What does imatinib inhibit?", "Imatinib inhibits ABL1.")
+    model, _ = qa._resolve_model(None, None)
+    assert model is qa._resolve_model(None, None)[0], "loaded once, then cached"
+    assert first and first == qa.answer("What does imatinib inhibit?", "Imatinib inhibits ABL1.", model=model)
 
 
 def test_cli_evaluate_and_predict(tiny_run, tmp_path, capsys):

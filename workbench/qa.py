@@ -537,7 +537,7 @@ def default_model():
 
     if not resolve("biobert-squad").is_standin:
         return "biobert-squad"
-    return sample_reader()[0]
+    return str(sample_reader_dir())
 
 
 def _resolve_model(model, tokenizer):
@@ -933,11 +933,19 @@ def sample_reader(retrain: bool = False, model: str = "biobert-squad"):
     saved folder. Offline ``model`` is the stand-in: fine for demos and pipelines, not BioBERT.
     Taught in 03_question_answering.
     """
+    from .models import load_model, load_tokenizer
+
+    out = str(sample_reader_dir(retrain, model))
+    return load_model(out, task="question-answering").eval(), load_tokenizer(out)
+
+
+def sample_reader_dir(retrain: bool = False, model: str = "biobert-squad") -> Path:
+    """The folder of :func:`sample_reader`'s model (trained first if it is not there yet)."""
     import shutil
     import tempfile
 
     from .env import runs_dir
-    from .models import load_model, load_tokenizer, resolve
+    from .models import resolve
 
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", resolve(model).display_name)[:60]
     out = runs_dir("qa") / f"sample-reader-{safe}"
@@ -950,7 +958,7 @@ def sample_reader(retrain: bool = False, model: str = "biobert-squad"):
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
-    return load_model(str(out), task="question-answering").eval(), load_tokenizer(str(out))
+    return out
 
 
 # ---------------------------------------------------------------- command line
