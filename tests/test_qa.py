@@ -257,6 +257,7 @@ class KeywordQA:
         pieces = tokenizer(answer_text, add_special_tokens=False)["input_ids"]
         self.start_id, self.end_id = pieces[0], pieces[-1]
         self.device, self.training, self.torch, self.calls = torch.device("cpu"), False, torch, []
+        self.config = SimpleNamespace(_name_or_path="keyword test double")
 
     def eval(self):
         return self
@@ -270,6 +271,7 @@ class KeywordQA:
         in_context = self.torch.arange(input_ids.shape[1])[None, :] > first_sep
         start = ((input_ids == self.start_id) & in_context).float() * 8.0
         end = ((input_ids == self.end_id) & in_context).float() * 8.0
+        start[:, 0] = end[:, 0] = 4.0  # [CLS]: the "no answer" score, below a real answer
         return SimpleNamespace(start_logits=start, end_logits=end)
 
 
@@ -343,6 +345,21 @@ def test_merge_across_snippets_and_batching(tokenizer):
     assert many[0][0]["score"] == pytest.approx(best["score"], rel=1e-5)
     assert many[1][0]["text"] == ANSWER and many[1][0]["context"] == 0
     assert model.calls and all(shape[0] == 1 for shape in model.calls), "batch_size=1: one window per forward pass"
+
+
+def test_squad_v2_null_answer_wins_without_an_answer(tokenizer, tmp_path):
+    model = KeywordQA(tokenizer, ANSWER)
+    path = _write(tmp_path / "v2.json", _squad([
+        {"context": "Patients received " + ANSWER + " daily.", "qas": [
+            {"id": "has", "question": "Which drug?", "answers": [{"text": ANSWER, "answer_start": 18}]}]},
+        {"context": FILLER * 3, "qas": [{"id": "none", "question": "Which drug?", "is_impossible": True, "answers": []}]},
+    ], "v2.0"))
+    ds = qa.load_squad(path)
+    assert qa.predict_squad(model, tokenizer, ds, allow_null=True) == {"has": ANSWER, "none": ""}
+    assert qa.predict_squad(model, tokenizer, ds, allow_null=False)["none"] != "", "v1: always some span"
+    m = qa.evaluate_squad(model, tokenizer, ds)  # allow_null follows the data (it has an unanswerable question)
+    assert m["exact_match"] == 100.0 and m["NoAns_total"] == 1 and m["HasAns_exact"] == 100.0
+    assert m["model"] == "keyword test double"
 
 
 def test_answer_rejects_bad_input(tokenizer):
