@@ -350,3 +350,14 @@ def test_join_tokens_round_trips_the_project_ner_sample():
         for tokens in split["tokens"]:
             text, _ = A.join_tokens(tokens)
             assert [t for t, _, _ in tokenize_with_offsets(text)] == tokens
+
+
+def test_split_to_texts_gives_texts_and_gold_spans():
+    from workbench.data import load_ner_sample
+    split = load_ner_sample()["devel"]
+    texts, gold = A.split_to_texts(split, max_rows=5)
+    assert len(texts) == len(gold) == 5
+    names = split.features["ner_tags"].feature.names
+    for row, text, spans in zip(split.select(range(5)), texts, gold):
+        n_gold = sum(names[t].startswith("B-") for t in row["ner_tags"])
+        assert len(spans) == n_gold and all(text[s:e] and " " != text[s] for s, e, _ in spans)

@@ -183,6 +183,23 @@ def join_tokens(tokens: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
     return "".join(parts), offsets
 
 
+def split_to_texts(split, max_rows: int | None = None) -> tuple[list[str], list[list[tuple[int, int, str]]]]:
+    """Raw texts and gold character spans from a labelled split (``tokens`` + ``ner_tags``).
+
+    Turns a CoNLL corpus into what a person would annotate; the spans are its answer key.
+    """
+    from .data import tag_names, tags_to_spans
+
+    names = tag_names(split)
+    rows = split if max_rows is None else split.select(range(min(max_rows, len(split))))
+    texts, gold = [], []
+    for row in rows:
+        text, offsets = join_tokens(row["tokens"])
+        texts.append(text)
+        gold.append(tags_to_spans(offsets, [names[t] for t in row["ner_tags"]]))
+    return texts, gold
+
+
 def resolve_overlaps(spans: Sequence) -> tuple[list, list]:
     """Split spans into ``(kept, dropped)``: an earlier-starting, then longer, span wins an overlap."""
     kept, dropped, pos = [], [], 0

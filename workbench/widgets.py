@@ -16,6 +16,7 @@ the records, the crash-safe JSONL store, the span <-> word mapping and the escap
 """
 from __future__ import annotations
 
+import contextlib
 import html
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -115,6 +116,7 @@ class _Annotator(W.VBox):
         self.selection: tuple[int, int] | None = None
         self.selected_entity: int | None = None
         self._anchor: int | None = None
+        self._batching = False
         self.progress = W.HTML()
         self.message = W.HTML()
         self.prev_button = self._button("◀ Previous", "Previous document (← or p)", self.previous)
@@ -279,8 +281,24 @@ class _Annotator(W.VBox):
     def _spans(self) -> list[dict]:
         return self.record["entities"]
 
+    @contextlib.contextmanager
+    def batch(self):
+        """Make many changes from Python and redraw once at the end (``with ann.batch(): ...``).
+
+        Each redraw sends widget updates to the browser; hundreds of programmatic changes would
+        flood the kernel's message channel. The store still saves every change at once.
+        """
+        self._batching = True
+        try:
+            yield self
+        finally:
+            self._batching = False
+            self.refresh()
+
     def refresh(self) -> None:
         """Redraw from the store (called after every change)."""
+        if self._batching:
+            return
         done, total = self.store.progress()
         self.progress.value = A.format_progress(done, total, self.index, self.record["status"])
         markup = A.format_annotatable(self.text, self._spans(), self.colors, self.selection, self.selected_entity)
