@@ -227,6 +227,36 @@ def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "Fig.", "fig.", "vs.", "Dr.", "approx.", "No.", "no.", "cf.", "ca.")
+_BOUNDARY = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences of English ``text``.
+
+    A sentence ends at ``.``, ``!`` or ``?`` followed by space and a capital or digit -- not after
+    common abbreviations (``e.g.``, ``et al.``, ``Fig.``) and not inside numbers (``p < 0.05``).
+    Spans exclude surrounding whitespace; ``text[start:end]`` is the sentence.
+    """
+    spans, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        if any(text[:end].endswith(a) for a in _ABBREVIATIONS):
+            continue
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
 def spans_to_tags(offsets, spans, strict: bool = True) -> list[str]:
     """IOB2 tags for tokens at ``offsets`` ([(start, end), ...] or (token, start, end)) from char ``spans``.
 

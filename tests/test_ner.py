@@ -1,0 +1,297 @@
+"""workbench.ner: alignment, windows, merge, metrics, training, tagging raw text, CLI."""
+import json
+import random
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench import ner
+from workbench.data import load_ner_sample, split_sentences, write_conll
+
+LABELS = ["O", "B-Disease", "I-Disease", "B-Gene", "I-Gene"]
+
+
+@pytest.fixture(scope="module")
+def tokenizer(standin_dir):
+    return wb.load_tokenizer(str(standin_dir))
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_ner_sample()
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, sample):
+    """A stand-in fine-tuned briefly on the project sample (saved, so it can be reloaded)."""
+    out = tmp_path_factory.mktemp("ner") / "model"
+    run = ner.train_ner(sample, "standin", out, epochs=3, learning_rate=1e-4, batch_size=16, max_length=64,
+                        max_train_samples=160, progress=False)
+    return run
+
+
+# ---------------------------------------------------------------- windows
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_plan_windows_cover_every_word_within_capacity(seed):
+    rng = random.Random(seed)
+    lengths = [rng.randint(1, 6) for _ in range(rng.randint(1, 80))]
+    capacity, stride = rng.randint(6, 30), 0
+    stride = rng.randint(0, capacity - 1)
+    windows = ner.plan_windows(lengths, capacity, stride)
+    assert windows[0][0] == 0 and windows[-1][1] == len(lengths)
+    covered = set()
+    for (s, e), nxt in zip(windows, windows[1:] + [None]):
+        assert e > s and sum(min(n, capacity) for n in lengths[s:e]) <= capacity
+        covered.update(range(s, e))
+        if nxt is not None:
+            assert s < nxt[0] <= e, "windows must advance and leave no gap"
+            overlap = sum(lengths[nxt[0]:e])
+            assert overlap <= stride or nxt[0] == s + 1
+    assert covered == set(range(len(lengths)))
+
+
+def test_plan_windows_rejects_bad_stride_and_cuts_a_giant_word():
+    with pytest.raises(ValueError, match="stride"):
+        ner.plan_windows([1, 2], capacity=4, stride=4)
+    with pytest.raises(ValueError, match="no room"):
+        ner.plan_windows([1], capacity=0, stride=0)
+    assert ner.plan_windows([2, 50, 1], capacity=5, stride=1) == [(0, 1), (1, 2), (2, 3)]
+
+
+def test_alignment_first_piece_gets_the_label(tokenizer):
+    words = ["Mutations", "in", "BRCA1", "cause", "hereditary", "cancer"]
+    tags = [0, 0, 3, 0, 1, 2]
+    enc = ner.encode(tokenizer, [words], [tags], max_length=64)
+    (win,) = enc.windows
+    pieces = ner.word_pieces(tokenizer, [words])[0]
+    assert len(pieces[2]) > 1, "BRCA1 should split into several pieces for this test"
+    assert [win.labels[p] for p in win.positions] == tags
+    labelled = [i for i, lab in enumerate(win.labels) if lab != ner.IGNORE]
+    assert labelled == win.positions, "only first pieces carry labels by default"
+    assert win.input_ids[0] == tokenizer.cls_token_id and win.input_ids[-1] == tokenizer.sep_token_id
+
+
+def test_label_all_tokens_turns_b_into_i_on_continuations(tokenizer):
+    words = ["BRCA1", "carriers"]
+    enc = ner.encode(tokenizer, [words], [[3, 0]], max_length=64, label_all_tokens=True, labels=LABELS)
+    (win,) = enc.windows
+    n = len(ner.word_pieces(tokenizer, [words])[0][0])
+    assert win.labels[1:1 + n] == [3] + [4] * (n - 1)
+    with pytest.raises(ValueError, match="label names"):
+        ner.encode(tokenizer, [words], [[3, 0]], label_all_tokens=True)
+
+
+def test_a_word_the_tokenizer_drops_still_gets_a_prediction(tokenizer):
+    words = ["p53", "\u200b", "loss"]
+    pieces = ner.word_pieces(tokenizer, [words])[0]
+    assert pieces[1] == [tokenizer.unk_token_id]
+    enc = ner.encode(tokenizer, [words], [[3, 0, 0]])
+    assert len(enc.windows[0].positions) == 3
+
+
+def test_mismatched_tags_are_reported(tokenizer):
+    with pytest.raises(ValueError, match="sentence 0: 2 words but 1 tags"):
+        ner.encode(tokenizer, [["a", "b"]], [[0]])
+
+
+def test_merge_takes_the_window_with_most_context(tokenizer):
+    words = [f"w{i}" for i in range(30)]
+    enc = ner.encode(tokenizer, [words], max_length=20, stride=8)
+    assert len(enc.windows) > 2
+    # each window votes its own index for every word it holds
+    scores = [np.tile(np.eye(len(enc.windows))[i], (len(w.positions), 1)) for i, w in enumerate(enc.windows)]
+    chosen = ner.merge_windows(enc, scores)[0].argmax(-1)
+    assert len(chosen) == len(words)
+    for w, i in enumerate(chosen):
+        win = enc.windows[i]
+        assert win.first_word <= w < win.end_word
+    assert chosen[0] == 0 and chosen[-1] == len(enc.windows) - 1
+    assert list(chosen) == sorted(chosen), "a later word never goes back to an earlier window"
+
+
+@pytest.mark.parametrize("max_length, stride", [(8, 2), (12, 5), (16, 0), (128, 32)])
+def test_round_trip_reproduces_gold_tags(tokenizer, sample, max_length, stride):
+    result = ner.round_trip(sample["train"], tokenizer, max_length=max_length, stride=stride)
+    assert result["f1"] == 1.0 and result["identical"] == result["sentences"] == len(sample["train"])
+    if max_length <= 12:
+        assert result["windowed"] > 100
+
+
+def test_round_trip_on_random_long_sentences(tokenizer):
+    import datasets
+
+    rng = random.Random(7)
+    vocab = ["BRCA1", "p53", "cancer", "5-fluorouracil", "the", "β-catenin", "of", "TNF-α", ",", "IL-6", "x" * 40]
+    rows, tags = [], []
+    for _ in range(30):
+        n = rng.randint(1, 120)
+        rows.append([rng.choice(vocab) for _ in range(n)])
+        t, prev = [], 0
+        for _ in range(n):
+            cur = rng.choice([0, 0, 1, 2, 3, 4])
+            if cur in (2, 4) and prev not in (cur - 1, cur):
+                cur -= 1  # keep IOB2 valid
+            t.append(cur)
+            prev = cur
+        tags.append(t)
+    feats = datasets.Features({"tokens": datasets.Sequence(datasets.Value("string")),
+                               "ner_tags": datasets.Sequence(datasets.ClassLabel(names=LABELS))})
+    split = datasets.Dataset.from_dict({"tokens": rows, "ner_tags": tags}, features=feats)
+    result = ner.round_trip(split, tokenizer, max_length=24, stride=6)
+    assert result["identical"] == 30 and result["windowed"] > 10
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def test_entity_scores_conlleval_versus_strict():
+    gold = [["B-Disease", "I-Disease", "O", "B-Gene"]]
+    pred = [["I-Disease", "I-Disease", "O", "B-Gene"]]  # starts with I-: conlleval accepts, strict does not
+    scores = ner.entity_scores(gold, pred)
+    assert scores["f1"] == 1.0 and scores["accuracy"] == 0.75
+    # strict: the I-I span is no entity, so 1 of 2 gold entities found, the one prediction right
+    assert scores["strict_precision"] == 1.0 and scores["strict_recall"] == 0.5
+    assert scores["strict_f1"] == pytest.approx(2 / 3)
+
+
+def test_error_analysis_classifies_every_kind():
+    words = ["BRCA1", "and", "breast", "cancer", "in", "mice", "TP53"]
+    gold = ["B-Gene", "O", "B-Disease", "I-Disease", "O", "O", "B-Gene"]
+    pred = ["B-Disease", "O", "O", "B-Disease", "O", "B-Gene", "O"]
+    errors = ner.error_analysis([words], [gold], [pred])
+    kinds = sorted(e["kind"] for e in errors)
+    assert kinds == ["boundary", "false negative", "false positive", "type"]
+    boundary = next(e for e in errors if e["kind"] == "boundary")
+    assert boundary["gold"] == "breast cancer [Disease]" and boundary["predicted"] == "cancer [Disease]"
+    assert "[[ cancer ]]" in boundary["sentence"]
+    fn = next(e for e in errors if e["kind"] == "false negative")
+    assert fn["gold"] == "TP53 [Gene]" and fn["predicted"] is None
+    both = ner.error_analysis([["a", "b"]], [["B-Gene", "I-Gene"]], [["B-Disease", "O"]])
+    assert [e["kind"] for e in both] == ["boundary+type"]
+    assert ner.error_analysis([words], [gold], [gold]) == []
+
+
+def test_label_set_checks():
+    with pytest.raises(ValueError, match="never trained"):
+        ner.check_label_set(["O"], ["LABEL_0", "LABEL_1"])
+    with pytest.raises(ValueError, match=r"\['B-Chemical'\].*entity_type"):
+        ner.check_label_set(["O", "B-Chemical"], LABELS)
+    ner.check_label_set(["O", "B-Gene"], LABELS)
+
+
+# ---------------------------------------------------------------- training and prediction
+
+
+def test_training_learns_and_saves(trained, sample):
+    assert trained.labels == ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease", "B-Gene", "I-Gene"]
+    evals = [h for h in trained.history if "eval_f1" in h]
+    assert len(evals) == 3 and trained.dev["f1"] == max(h["eval_f1"] for h in evals)
+    report = trained.evaluate(sample["test"])
+    assert report.f1 > 0.5, f"3 epochs on the sample should clearly beat chance: {report}"
+    assert "not BioBERT" in report.model
+    assert set(report.per_type["type"]) == {"Chemical", "Disease", "Gene"}
+    assert report.as_dict()["errors"] == report.error_counts()
+    meta = json.loads((trained.out_dir / "workbench_model.json").read_text())
+    assert meta["is_standin"] is True and meta["max_length"] == 64 and meta["labels"] == trained.labels
+    assert not list(trained.out_dir.parent.glob("checkpoints-*")), "temporary checkpoints are removed"
+
+
+def test_reloaded_model_predicts_the_same(trained, sample):
+    again = ner.evaluate_ner(str(trained.out_dir), sample["test"])
+    assert again.f1 == pytest.approx(trained.evaluate(sample["test"]).f1)
+    assert again.sentences == len(sample["test"])
+
+
+def test_tagger_offsets_index_the_original_text(trained):
+    tagger = ner.load_tagger(trained.out_dir)
+    texts = ["Treatment with  tamoxifen\nreduced breast cancer recurrence in BRCA1 carriers.",
+             "  Cisplatin-induced nephrotoxicity (≥ grade 2) — seen in 12% — was reversible.  ",
+             "",
+             "β-thalassemia patients given deferasirox. " * 40]  # long: many sentences and windows
+    results = tagger(texts)
+    assert len(results) == len(texts) and results[2] == []
+    assert sum(len(r) for r in results) > 0
+    for text, ents in zip(texts, results):
+        for e in ents:
+            assert text[e["start"]:e["end"]] == e["text"] and e["text"] == e["text"].strip()
+            assert e["label"] in {"Chemical", "Disease", "Gene"} and 0 < e["score"] <= 1
+        assert [e["start"] for e in ents] == sorted(e["start"] for e in ents)
+    assert tagger(texts[0]) == results[0], "a single string gives one list"
+    long_ents = results[3]
+    assert len({e["start"] for e in long_ents}) == len(long_ents)
+
+
+def test_predict_entities_matches_the_tagger_and_word_predictions(trained):
+    text = "Metformin lowered HbA1c in type 2 diabetes. BRCA1 was not mutated."
+    assert ner.predict_entities(text, trained) == trained.tagger()(text)
+    words = [w for w, _, _ in wb.data.tokenize_with_offsets(text)]
+    assert len(trained.tagger().predict_words([words])[0]) == len(words)
+    with pytest.raises(ValueError, match="tokenizer"):
+        ner.predict_entities(text, trained.model)
+    with pytest.raises(TypeError, match=r"texts\[1\]"):
+        trained.tagger()(["ok", 3])
+
+
+def test_base_checkpoint_is_refused_as_a_tagger(standin_dir):
+    with pytest.raises(ValueError, match="never trained"):
+        ner.load_tagger(standin_dir)
+
+
+def test_continuing_from_a_fine_tuned_folder_checks_labels(trained, tmp_path):
+    folder = tmp_path / "data"
+    write_conll([(["aspirin", "helps"], ["B-Drug", "O"])], folder / "train.tsv")
+    with pytest.raises(ValueError, match="B-Drug"):
+        ner.train_ner(folder, str(trained.out_dir), tmp_path / "out", epochs=1)
+
+
+def test_split_sentences_keeps_offsets():
+    text = "BRCA1 is mutated, e.g. in breast cancer. Risk rose (p < 0.05).\nNext one!  Done"
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["BRCA1 is mutated, e.g. in breast cancer.", "Risk rose (p < 0.05).",
+                                             "Next one!", "Done"]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_train_evaluate_predict(tmp_path, trained, monkeypatch, capsys):
+    from workbench.cli import main
+
+    sample_sents = [(["BRCA1", "mutations", "cause", "breast", "cancer", "."],
+                     ["B", "O", "O", "B", "I", "O"])] * 12
+    folder = tmp_path / "corpus"
+    for split in ("train", "devel", "test"):
+        write_conll(sample_sents, folder / f"{split}.tsv")
+    out = tmp_path / "cli-model"
+    assert main(["ner", "train", "--data", str(folder), "--model", "standin", "--out", str(out), "--epochs", "1",
+                 "--batch-size", "8", "--max-length", "32", "--entity-type", "Disease"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["labels"] == ["O", "B-Disease", "I-Disease"] and "f1" in summary["test"]
+
+    assert main(["ner", "evaluate", "--data", str(folder), "--model", str(out), "--split", "devel"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert set(metrics) >= {"precision", "recall", "f1", "accuracy", "per_type", "strict"}
+
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("Tamoxifen treats breast cancer.\n\nBRCA1 too.\n"))
+    assert main(["ner", "predict", "--model", str(trained.out_dir), "--lines", "--with-text"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["line"] for r in records] == [1, 3]
+    for r in records:
+        for e in r["entities"]:
+            assert r["text"][e["start"]:e["end"]] == e["text"]
+
+    assert main(["ner", "evaluate", "--data", str(tmp_path / "nowhere"), "--model", str(out)]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- real data
+
+
+@pytest.mark.realdata
+def test_ncbi_round_trip_at_128(shared_data, tokenizer):
+    corpus = wb.data.load_corpus("ncbi_disease")
+    result = ner.round_trip(corpus["test"], tokenizer, max_length=128)
+    assert result["f1"] == 1.0 and result["identical"] == result["sentences"] == 940
