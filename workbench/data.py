@@ -246,6 +246,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         spans.append((start, end))
         start = end
     spans.append((start, len(text)))
+    return trim_spans(text, spans)
+
+
+def trim_spans(text: str, spans) -> list[tuple[int, int]]:
+    """``(start, end)`` spans with surrounding whitespace removed; spans left empty are dropped."""
     out = []
     for s, e in spans:
         while s < e and text[s].isspace():

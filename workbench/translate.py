@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .data import DATA_DIR, DataFormatError
+from .data import DATA_DIR, DataFormatError, trim_spans
 
 GLOSSARY_FILE = DATA_DIR / "glossary_zh_en.tsv"
 SAMPLES_FILE = DATA_DIR / "zh" / "samples.tsv"
@@ -84,12 +84,7 @@ def split_sentences(text: str, keep_whole=()) -> list[tuple[int, int]]:
     spans, start, i, n = [], 0, 0, len(text)
 
     def push(s, e):
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
+        spans.extend(trim_spans(text, [(s, e)]))
 
     while i < n:
         ch = text[i]
@@ -141,15 +136,7 @@ def chunk_span(text: str, start: int, end: int, measure, max_tokens: int, keep_w
             cut = next((p for p in hard if p > cur), end)
         pieces.append((cur, cut))
         cur = cut
-    out = []
-    for s, e in pieces:  # trim spaces at the cut points
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    return trim_spans(text, pieces)  # trim spaces at the cut points
 
 
 def _farthest_fit(cuts, cur, measure, limit):
