@@ -236,7 +236,7 @@ def merge_windows(encoded: Encoded, window_scores: Sequence[np.ndarray]) -> list
     return merged
 
 
-def round_trip(split, tokenizer, max_length: int = 128, stride: int = DEFAULT_STRIDE) -> dict:
+def round_trip(split, tokenizer, max_length: int = 128, stride: int | None = None) -> dict:
     """Gold tags through align -> windows -> merge; a correct implementation gives F1 1.0.
 
     Returns ``f1``, ``identical`` (sentences whose tags come back unchanged), ``sentences`` and
@@ -244,6 +244,7 @@ def round_trip(split, tokenizer, max_length: int = 128, stride: int = DEFAULT_ST
     """
     from seqeval.metrics import f1_score
 
+    stride = min(DEFAULT_STRIDE, max_length // 4) if stride is None else stride
     names = tag_names(split)
     gold_ids = split["ner_tags"]
     encoded = encode(tokenizer, split["tokens"], gold_ids, max_length=max_length, stride=stride)
