@@ -610,16 +610,21 @@ def dev_split(data):
     return next((data[k] for k in ("devel", "validation", "dev") if k in data), None)
 
 
+def folder_labels(path: str | Path) -> list[str]:
+    """Label names stored in a saved model folder's ``config.json`` (empty for a registry name or hub id)."""
+    config_file = Path(str(path)).expanduser() / "config.json"
+    if not config_file.exists():
+        return []
+    id2label = json.loads(config_file.read_text(encoding="utf-8")).get("id2label") or {}
+    return [id2label[k] for k in sorted(id2label, key=int)]
+
+
 def _label_plan(model_name: str, data_labels: list[str]) -> list[str]:
     """Labels for the model: the data's, or -- continuing from a fine-tuned NER folder -- the folder's own."""
-    path = Path(str(model_name)).expanduser()
-    if path.is_dir() and (path / "config.json").exists():
-        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        id2label = config.get("id2label") or {}
-        existing = [id2label[k] for k in sorted(id2label, key=int)]
-        if is_trained_for_ner(existing):
-            check_label_set(data_labels, existing, where="the training data")
-            return existing
+    existing = folder_labels(model_name)
+    if is_trained_for_ner(existing):
+        check_label_set(data_labels, existing, where="the training data")
+        return existing
     return list(data_labels)
 
 
@@ -674,8 +679,9 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
 
     enc_kw = dict(max_length=max_length, stride=stride, label_all_tokens=label_all_tokens, labels=labels)
     train_enc = encode(tokenizer, train["tokens"], _ids_for(train, labels), **enc_kw)
-    dev_enc = encode(tokenizer, dev["tokens"], _ids_for(dev, labels), **enc_kw) if dev is not None else None
-    dev_gold = [[labels[i] for i in tags] for tags in _ids_for(dev, labels)] if dev is not None else None
+    dev_ids = _ids_for(dev, labels) if dev is not None else None
+    dev_enc = encode(tokenizer, dev["tokens"], dev_ids, **enc_kw) if dev is not None else None
+    dev_gold = [[labels[i] for i in tags] for tags in dev_ids] if dev is not None else None
 
     def compute_metrics(prediction):
         logits = prediction.predictions
@@ -767,13 +773,14 @@ def _print_json(obj) -> None:
 
 
 def _cmd_train(args) -> int:
-    run = train_ner(args.data, args.model, args.out, epochs=args.epochs, learning_rate=args.lr,
+    data = as_dataset(args.data, args.entity_type)
+    run = train_ner(data, args.model, args.out, epochs=args.epochs, learning_rate=args.lr,
                     batch_size=args.batch_size, max_length=args.max_length, stride=args.stride,
                     max_train_samples=args.max_train_samples, seed=args.seed, entity_type=args.entity_type,
                     label_all_tokens=args.label_all_tokens)
     summary = {"model": run.name, "out_dir": str(run.out_dir), "labels": run.labels, "dev": run.dev}
-    if "test" in as_dataset(args.data, args.entity_type):
-        summary["test"] = run.evaluate(as_dataset(args.data, args.entity_type)["test"]).as_dict()
+    if "test" in data:
+        summary["test"] = run.evaluate(data["test"]).as_dict()
         summary["test"].pop("errors", None)
     _print_json(summary)
     return 0
@@ -782,9 +789,7 @@ def _cmd_train(args) -> int:
 def _entity_type_for(model_dir: str, given: str | None) -> str:
     if given:
         return given
-    from .models import load_model
-
-    types = sorted({lab[2:] for lab in labels_of(load_model(model_dir, task="token-classification")) if lab != "O"})
+    types = sorted({lab[2:] for lab in folder_labels(model_dir) if lab != "O"})
     return types[0] if len(types) == 1 else "Entity"
 
 
