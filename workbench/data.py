@@ -227,7 +227,8 @@ def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "Fig.", "fig.", "vs.", "Dr.", "approx.", "No.", "no.", "cf.", "ca.")
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "Fig.", "fig.", "vs.", "Dr.", "approx.", "No.", "no.", "cf.", "ca.",
+                  "ref.", "Ref.", "refs.", "Refs.", "al.")
 _BOUNDARY = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])")
 
 
@@ -235,14 +236,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans ``(start, end)`` of the sentences of English ``text``.
 
     A sentence ends at ``.``, ``!`` or ``?`` followed by space and a capital or digit -- not after
-    common abbreviations (``e.g.``, ``et al.``, ``Fig.``) and not inside numbers (``p < 0.05``).
-    Spans exclude surrounding whitespace; ``text[start:end]`` is the sentence.
+    common abbreviations (``e.g.``, ``et al.``, ``Fig.``) and not inside numbers (``p < 0.05``, or
+    ``0 . 05`` in tokenised text). Spans exclude surrounding whitespace; ``text[start:end]`` is the sentence.
     """
     spans, start = [], 0
     for m in _BOUNDARY.finditer(text):
         end = m.end()
-        if any(text[:end].endswith(a) for a in _ABBREVIATIONS):
+        head = text[max(0, m.start() - 24):m.start()].rstrip()  # what precedes the mark, spaces dropped
+        if any((head + m.group()).endswith(a) for a in _ABBREVIATIONS):  # "et al." and tokenised "et al ."
             continue
+        if m.group() == ".":
+            before, after = head[-1:], text[end:end + 8].lstrip()[:1]
+            if after.isdigit() and (before.isdigit() or before in "<=>≤≥"):  # 0 . 05, P < . 001
+                continue
+            if re.search(r"(?:^|[\s(])[A-Z]$", head):  # an initial: "J. B. Smith", "( J . B . )"
+                continue
         spans.append((start, end))
         start = end
     spans.append((start, len(text)))
