@@ -57,3 +57,77 @@ def test_biobert_base_estimate_is_in_the_known_range():
 def test_time_it_and_rss():
     assert deploy.time_it(sum, range(1000), repeat=3) >= 0
     assert deploy.peak_rss_mb() > 10
+
+
+def test_memory_of_a_fresh_subprocess_is_its_own():
+    """A small child of this (large) process reports its own peak, not the parent's (ru_maxrss would)."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    ballast = np.ones(300 * 2**20 // 8)  # make this process at least 300 MB larger than a bare interpreter
+    child = subprocess.run([sys.executable, "-c", "from workbench import deploy; "
+                            "print(deploy.rss_mb(), deploy.peak_rss_mb())"],
+                           capture_output=True, text=True, check=True)
+    now, peak = map(float, child.stdout.split())
+    assert 0 < now <= peak < deploy.peak_rss_mb() - 250
+    assert deploy.rss_mb() >= ballast.nbytes / 2**20
+
+
+def test_architecture_and_exact_parameter_count(tagger_parts):
+    config, source = deploy.architecture("biobert")
+    assert (config.vocab_size, config.hidden_size, config.num_hidden_layers) == (28996, 768, 12)
+    assert "dmis-lab/biobert-base-cased-v1.1" in source
+    assert deploy.architecture("scibert")[0].vocab_size == 31090
+    # counted on the meta device == counted on the real model
+    _, model = tagger_parts
+    standin_config, _ = deploy.architecture("standin")
+    assert deploy.parameters_of(standin_config, num_labels=3) == deploy.count_parameters(model)
+    n = deploy.parameters_of(config, num_labels=3)
+    assert deploy.parameters_of(config, num_labels=5) == n + 2 * (768 + 1)  # two more labels: weights + bias
+    assert 105e6 < n < 112e6  # BERT-base with a 29k vocabulary
+
+
+def test_memory_table_marks_what_fits():
+    from transformers import BertConfig
+
+    table = deploy.training_memory_table(BertConfig(vocab_size=28996), seq_lengths=(128, 512), batch_sizes=(8, 32),
+                                         free_gb=15.0)
+    assert len(table) == 2 * 2 * 2
+    parts = table["model+grads+AdamW GB"] + table["activations GB"]
+    assert (abs(parts - table["total GB"]) <= 0.011).all()
+    row = lambda p, s, b: table[(table.precision == p) & (table.max_length == s) & (table.batch_size == b)].iloc[0]  # noqa: E731
+    assert row("fp32", 128, 8)["fits 15 GB"] and not row("fp32", 512, 32)["fits 15 GB"]
+    assert row("fp16", 512, 32)["activations GB"] < row("fp32", 512, 32)["activations GB"]
+
+
+def test_measured_training_state_matches_the_estimate(tagger_parts):
+    tok, model = tagger_parts
+    model = __import__("copy").deepcopy(model).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5)
+    before = deploy.training_state_gb(model, optimizer)
+    assert before["gradients_gb"] == 0 and before["optimizer_gb"] == 0
+    enc = tok(["BRCA1 mutations cause breast cancer"], return_tensors="pt")
+    out = model(**enc, labels=torch.zeros_like(enc["input_ids"]))
+    out.loss.backward()
+    optimizer.step()
+    state = deploy.training_state_gb(model, optimizer)
+    est = deploy.estimate_training_memory(model.config, 1, 8, n_params=deploy.count_parameters(model))
+    assert state["weights_gb"] == pytest.approx(est.weights_gb, rel=1e-6)
+    assert state["gradients_gb"] == pytest.approx(est.gradients_gb, rel=1e-6)
+    assert state["optimizer_gb"] == pytest.approx(est.optimizer_gb, rel=1e-6)  # two fp32 AdamW moments
+
+
+def test_tagger_speed_and_folder_size(tagger_parts, tmp_path):
+    from workbench import ner
+
+    tok, model = tagger_parts
+    tagger = ner.Tagger(model, tok, batch_size=4)
+    table = deploy.tagger_speed(tagger, ["BRCA1 mutations cause breast cancer."] * 6, batch_sizes=(1, 3), repeat=1)
+    assert list(table["batch_size"]) == [1, 3] and (table["sentences/s"] > 0).all()
+    assert tagger.batch_size == 4, "the tagger's own batch size is restored"
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.bin").write_bytes(b"x" * 1_000_000)
+    (tmp_path / "sub" / "b.json").write_bytes(b"y" * 500_000)
+    assert deploy.folder_size_mb(tmp_path) == pytest.approx(1.5)

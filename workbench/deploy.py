@@ -72,6 +72,102 @@ def largest_batch_size(config, seq_len: int, free_gb: float, precision: str = "f
     return None
 
 
+# The architecture part of each hub checkpoint's config.json (BERT-base: 12 layers, 768 hidden, 12 heads,
+# 3072 intermediate, 512 positions) -- enough to plan memory without downloading any weights.
+PUBLISHED_VOCAB_SIZES = {"biobert": 28996, "biobert-squad": 28996, "clinicalbert": 28996, "pubmedbert": 30522,
+                         "scibert": 31090}
+
+
+def architecture(name: str = "biobert"):
+    """``(config, source)`` of a model's architecture, without loading weights.
+
+    From the hub (or its cache) when reachable; offline, a registry model gets BERT-base with its
+    published vocabulary size (``source`` says which); the stand-in and saved folders read their own
+    ``config.json``.
+    """
+    from transformers import AutoConfig, BertConfig
+
+    from .models import REGISTRY, _in_hf_cache, hub_reachable, resolve
+
+    card = REGISTRY.get(name)
+    if card is not None and name in PUBLISHED_VOCAB_SIZES:
+        if _in_hf_cache(card.hub_id) or hub_reachable():
+            return AutoConfig.from_pretrained(card.hub_id), f"config.json of {card.hub_id}"
+        return (BertConfig(vocab_size=PUBLISHED_VOCAB_SIZES[name]),
+                f"published BERT-base architecture of {card.hub_id} (offline: no weights needed)")
+    resolved = resolve(name)
+    return AutoConfig.from_pretrained(resolved.source), resolved.display_name
+
+
+def parameters_of(config, task: str = "token-classification", num_labels: int = 3) -> int:
+    """Exact parameter count of the model ``config`` describes, built on the ``meta`` device (no memory used)."""
+    import torch
+
+    from .models import _auto_class
+
+    config = copy.deepcopy(config)
+    config.num_labels = num_labels
+    with torch.device("meta"):
+        model = _auto_class(task).from_config(config)
+    return count_parameters(model)
+
+
+def training_memory_table(config, seq_lengths=(128, 256, 512), batch_sizes=(8, 16, 32),
+                          precisions=("fp32", "fp16"), free_gb: float = 15.0, n_params: int | None = None):
+    """Estimated fine-tuning memory for every (precision, max length, batch size), and whether it fits.
+
+    ``free_gb``: the GPU's memory (a Colab T4 has about 15 GB). See :func:`estimate_training_memory`.
+    """
+    import pandas as pd
+
+    rows = []
+    for precision in precisions:
+        for seq_len in seq_lengths:
+            for bs in batch_sizes:
+                est = estimate_training_memory(config, bs, seq_len, precision, n_params=n_params)
+                rows.append({"precision": precision, "max_length": seq_len, "batch_size": bs,
+                             "model+grads+AdamW GB": round(est.weights_gb + est.gradients_gb + est.optimizer_gb, 2),
+                             "activations GB": round(est.activations_gb, 2), "total GB": round(est.total_gb, 2),
+                             f"fits {free_gb:g} GB": est.fits(free_gb)})
+    return pd.DataFrame(rows)
+
+
+def training_state_gb(model, optimizer=None) -> dict:
+    """Measured bytes of weights, gradients and optimizer state (after a training step), in GB."""
+    import torch
+
+    def nbytes(tensors):
+        return sum(t.numel() * t.element_size() for t in tensors if isinstance(t, torch.Tensor)) / 1e9
+
+    params = list(model.parameters())
+    state = [v for s in (optimizer.state.values() if optimizer is not None else []) for v in s.values()
+             if isinstance(v, torch.Tensor) and v.dim() > 0]
+    return {"weights_gb": nbytes(params), "gradients_gb": nbytes(p.grad for p in params if p.grad is not None),
+            "optimizer_gb": nbytes(state)}
+
+
+def tagger_speed(tagger, texts, batch_sizes=(1, 8, 32), repeat: int = 3):
+    """Sentences per second of an NER tagger at several batch sizes (median of ``repeat`` runs)."""
+    import pandas as pd
+
+    keep = tagger.batch_size
+    rows = []
+    try:
+        for bs in batch_sizes:
+            tagger.batch_size = bs
+            seconds = time_it(tagger, texts, repeat=repeat)
+            rows.append({"batch_size": bs, "sentences/s": round(len(texts) / seconds, 1),
+                         "ms per sentence": round(1000 * seconds / len(texts), 2)})
+    finally:
+        tagger.batch_size = keep
+    return pd.DataFrame(rows)
+
+
+def folder_size_mb(path: str | Path) -> float:
+    """Total size of the files in a saved model folder, in MB."""
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6
+
+
 def size_on_disk_mb(model) -> float:
     """Size of the model's ``state_dict`` saved with ``torch.save``, in MB."""
     import torch
@@ -112,8 +208,32 @@ def time_it(fn, *args, repeat: int = 5, warmup: int = 1, **kwargs) -> float:
     return sorted(times)[len(times) // 2]
 
 
+def _proc_status_mb(field: str) -> float | None:
+    """A memory field of ``/proc/self/status`` (Linux) in MB, or None elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return None
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now, in MB (Linux; elsewhere the peak)."""
+    current = _proc_status_mb("VmRSS")
+    return current if current is not None else peak_rss_mb()
+
+
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
+    """Peak resident memory of this process so far, in MB.
+
+    On Linux this is ``VmHWM``: ``getrusage``'s ``ru_maxrss`` survives ``exec``, so in a freshly
+    started subprocess it can report the *parent's* peak.
+    """
+    peak = _proc_status_mb("VmHWM")
+    if peak is not None:
+        return peak
     import resource
     import sys
 
