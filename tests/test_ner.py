@@ -1,6 +1,7 @@
 """workbench.ner: alignment, windows, merge, metrics, training, tagging raw text, CLI."""
 import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -203,6 +204,8 @@ def test_reloaded_model_predicts_the_same(trained, sample):
     again = ner.evaluate_ner(str(trained.out_dir), sample["test"])
     assert again.f1 == pytest.approx(trained.evaluate(sample["test"]).f1)
     assert again.sentences == len(sample["test"])
+    assert ner.load_tagger(trained.out_dir).folder == Path(trained.out_dir).resolve()
+    assert trained.tagger().folder is None
 
 
 def test_tagger_offsets_index_the_original_text(trained):
@@ -252,6 +255,13 @@ def test_split_sentences_keeps_offsets():
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == ["BRCA1 is mutated, e.g. in breast cancer.", "Risk rose (p < 0.05).",
                                              "Next one!", "Done"]
+    tokenised = ("Risk rose ( p < 0 . 05 ; P = . 01 ) in J . B . Smith ' s cohort ( ref . 3 ) . "
+                 "12 of 40 died ( 3 . 2 vs . 1 . 5 ) . Done")
+    assert [tokenised[s:e] for s, e in split_sentences(tokenised)] == [
+        "Risk rose ( p < 0 . 05 ; P = . 01 ) in J . B . Smith ' s cohort ( ref . 3 ) .",
+        "12 of 40 died ( 3 . 2 vs . 1 . 5 ) .", "Done"]
+    vitamin = "Vitamin C. Patients improved."
+    assert split_sentences(vitamin) == [(0, len(vitamin))], "a lone capital reads as an initial: one longer unit"
 
 
 # ---------------------------------------------------------------- command line
@@ -295,3 +305,38 @@ def test_ncbi_round_trip_at_128(shared_data, tokenizer):
     corpus = wb.data.load_corpus("ncbi_disease")
     result = ner.round_trip(corpus["test"], tokenizer, max_length=128)
     assert result["f1"] == 1.0 and result["identical"] == result["sentences"] == 940
+
+
+@pytest.mark.realdata
+def test_bc5cdr_round_trip_at_128_keeps_both_types(shared_data, tokenizer):
+    corpus = wb.data.load_corpus("bc5cdr_typed")
+    assert set(wb.data.entity_counts(corpus["test"])) == {"Chemical", "Disease"}
+    result = ner.round_trip(corpus["devel"], tokenizer, max_length=128)
+    assert result["f1"] == 1.0 and result["identical"] == result["sentences"] == len(corpus["devel"])
+
+
+@pytest.mark.realdata
+def test_cli_on_a_shared_corpus(shared_data, tmp_path, capsys):
+    """train -> evaluate -> predict on NCBI-disease as the README shows (tiny budget; bare tags typed Disease)."""
+    from workbench.cli import main
+
+    folder, out = str(wb.data.shared_corpus("ncbi_disease")), tmp_path / "ncbi"
+    assert main(["ner", "train", "--data", folder, "--model", "standin", "--entity-type", "Disease", "--out", str(out),
+                 "--epochs", "1", "--max-train-samples", "48", "--max-eval-samples", "32", "--max-length", "64"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["labels"] == ["O", "B-Disease", "I-Disease"]
+    assert summary["test"]["sentences"] == 940 and set(summary["test"]["per_type"]) <= {"Disease"}
+
+    assert main(["ner", "evaluate", "--data", folder, "--model", str(out), "--split", "devel",
+                 "--max-samples", "40"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["sentences"] == 40 and 0.0 <= metrics["f1"] <= 1.0
+
+    text = tmp_path / "abstract.txt"
+    text.write_text("Cisplatin induced nephrotoxicity in two patients.\n\nNo toxicity was seen with saline.\n")
+    assert main(["ner", "predict", "--model", str(out), "--lines", "--with-text", str(text)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["line"] for r in records] == [1, 3] and all(r["source"] == str(text) for r in records)
+    for r in records:
+        for e in r["entities"]:
+            assert r["text"][e["start"]:e["end"]] == e["text"] and e["label"] == "Disease"

@@ -324,13 +324,17 @@ class Tagger:
         self.stride = min(self.stride, self.max_length // 2)
         self.batch_size = batch_size
         self.sentences = sentences
+        self.folder: Path | None = None  # the saved model folder, when loaded from one
 
     @classmethod
     def from_pretrained(cls, path_or_name: str | Path, **kwargs) -> "Tagger":
         from .models import load_model, load_tokenizer
 
-        return cls(load_model(str(path_or_name), task="token-classification"), load_tokenizer(str(path_or_name)),
-                   **kwargs)
+        tagger = cls(load_model(str(path_or_name), task="token-classification"), load_tokenizer(str(path_or_name)),
+                     **kwargs)
+        if Path(str(path_or_name)).expanduser().is_dir():
+            tagger.folder = Path(str(path_or_name)).expanduser().resolve()
+        return tagger
 
     @property
     def name(self) -> str:
@@ -639,7 +643,7 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
               stride: int | None = None, max_train_samples: int | None = None,
               max_eval_samples: int | None = None, seed: int = 42, label_all_tokens: bool = False,
               early_stopping_patience: int | None = 2, warmup: float = 0.1, weight_decay: float = 0.01,
-              entity_type: str = "Entity", progress: bool = True) -> NERRun:
+              entity_type: str = "Entity", group_by_length: bool = True, progress: bool = True) -> NERRun:
     """Fine-tune ``model`` for NER on ``data`` and keep the checkpoint with the best dev F1.
 
     ``data``: a DatasetDict (``train``, ``devel``/``validation``, ``test``), a folder of BioBERT TSV files,
@@ -701,7 +705,7 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
         output_dir=str(work), num_train_epochs=epochs, learning_rate=learning_rate,
         per_device_train_batch_size=batch_size, per_device_eval_batch_size=max(batch_size, 32),
         weight_decay=weight_decay, warmup_steps=warmup, seed=seed, data_seed=seed,
-        train_sampling_strategy="group_by_length",
+        train_sampling_strategy="group_by_length" if group_by_length else "random",
         eval_strategy="epoch" if dev is not None else "no", save_strategy="epoch" if dev is not None else "no",
         load_best_model_at_end=dev is not None, metric_for_best_model="f1", greater_is_better=True,
         save_total_limit=1, save_only_model=True, logging_strategy="steps",
@@ -776,7 +780,8 @@ def _cmd_train(args) -> int:
     data = as_dataset(args.data, args.entity_type)
     run = train_ner(data, args.model, args.out, epochs=args.epochs, learning_rate=args.lr,
                     batch_size=args.batch_size, max_length=args.max_length, stride=args.stride,
-                    max_train_samples=args.max_train_samples, seed=args.seed, entity_type=args.entity_type,
+                    max_train_samples=args.max_train_samples, max_eval_samples=args.max_eval_samples,
+                    seed=args.seed, entity_type=args.entity_type,
                     label_all_tokens=args.label_all_tokens)
     summary = {"model": run.name, "out_dir": str(run.out_dir), "labels": run.labels, "dev": run.dev}
     if "test" in data:
@@ -836,7 +841,8 @@ def register_cli(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--max-length", type=int, default=None)
     p.add_argument("--stride", type=int, default=None, help="overlap of windows in word pieces (default 32)")
-    p.add_argument("--max-train-samples", type=int, default=None)
+    p.add_argument("--max-train-samples", type=int, default=None, help="train on a shuffled subset")
+    p.add_argument("--max-eval-samples", type=int, default=None, help="dev sentences scored each epoch")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--entity-type", default="Entity", help="type for bare B/I tags (NCBI-disease: Disease)")
     p.add_argument("--label-all-tokens", action="store_true", help="label every word piece (B->I on continuations)")
