@@ -186,7 +186,75 @@ def test_label_set_checks():
 # ---------------------------------------------------------------- training and prediction
 
 
+def _batches(order, size):
+    return [order[i:i + size] for i in range(0, len(order), size)]
+
+
+def test_length_buckets_pad_little_and_keep_no_long_to_short_order():
+    import torch
+
+    rng = random.Random(0)
+    lengths = [rng.randint(3, 120) for _ in range(2003)]
+    order = ner.length_bucketed_order(lengths, 16, generator=torch.Generator().manual_seed(0), bucket_batches=10)
+    assert sorted(order) == list(range(len(lengths))), "every example exactly once"
+    batches = _batches(order, 16)
+    assert [len(b) for b in batches[:-1]] == [16] * (len(batches) - 1) and len(batches[-1]) == 2003 % 16
+
+    def padding(batches):
+        return sum(max(lengths[k] for k in b) * len(b) - sum(lengths[k] for k in b) for b in batches)
+
+    shuffled = _batches(torch.randperm(len(lengths), generator=torch.Generator().manual_seed(0)).tolist(), 16)
+    assert padding(batches) < 0.25 * padding(shuffled), "batches group similar lengths"
+    # No curriculum: the last fifth of the epoch is not made of the shortest sentences (the Trainer's
+    # group_by_length yields every bucket longest-first, so each bucket, and the epoch, ends on the shortest).
+    means = [np.mean([lengths[k] for k in b]) for b in batches[:-1]]
+    tail, overall = np.mean(means[-len(means) // 5:]), np.mean(means)
+    assert 0.8 * overall < tail < 1.2 * overall
+    assert abs(np.corrcoef(range(len(means)), means)[0, 1]) < 0.3
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    hf = _batches(get_length_grouped_indices(lengths, 16, mega_batch_mult=10,
+                                             generator=torch.Generator().manual_seed(0)), 16)
+    hf_means = [np.mean([lengths[k] for k in b]) for b in hf[:-1]]
+    assert hf_means[1:10] == sorted(hf_means[1:10], reverse=True)  # longest-first inside a bucket: avoided here
+    falls = np.mean([b < a for a, b in zip(means, means[1:])])
+    assert 0.3 < falls < 0.7, "consecutive batches get shorter about as often as longer"
+
+
+def test_length_buckets_differ_between_epochs_and_handle_small_inputs():
+    import torch
+
+    torch.manual_seed(1)
+    sampler = ner.LengthBucketSampler([5, 9, 2, 7, 7, 1, 3], batch_size=3)
+    first, second = list(sampler), list(sampler)
+    assert len(sampler) == 7 and sorted(first) == sorted(second) == list(range(7))
+    assert ner.length_bucketed_order([], 4) == [] and ner.length_bucketed_order([4], 4) == [0]
+    with pytest.raises(ValueError, match="batch_size"):
+        ner.length_bucketed_order([1, 2], 0)
+
+
+def test_token_weighted_loss_counts_every_labelled_piece_the_same():
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    short, long_ = torch.randn(4, 3, 5), torch.randn(4, 30, 5)
+    lab_short, lab_long = torch.randint(0, 5, (4, 3)), torch.randint(0, 5, (4, 30))
+    lab_long[:, -5:] = ner.IGNORE
+    per_step = (12 + 100) / 2
+    loss = ner.token_weighted_loss(per_step)
+    both = loss({"logits": short}, lab_short) + loss({"logits": long_}, lab_long)
+    every_piece = F.cross_entropy(torch.cat([short.reshape(-1, 5), long_.reshape(-1, 5)]),
+                                  torch.cat([lab_short.reshape(-1), lab_long.reshape(-1)]), ignore_index=ner.IGNORE)
+    assert torch.isclose(both / 2, every_piece), "two steps = the mean over all labelled pieces"
+    per_batch_mean = (F.cross_entropy(short.reshape(-1, 5), lab_short.reshape(-1))
+                      + F.cross_entropy(long_.reshape(-1, 5), lab_long.reshape(-1), ignore_index=ner.IGNORE)) / 2
+    assert not torch.isclose(per_batch_mean, every_piece)  # what the default per-batch mean would give
+
+
 def test_training_learns_and_saves(trained, sample):
+    assert isinstance(trained.trainer._get_train_sampler(), ner.LengthBucketSampler)
+    assert trained.trainer.compute_loss_func is not None
     assert trained.labels == ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease", "B-Gene", "I-Gene"]
     evals = [h for h in trained.history if "eval_f1" in h]
     assert len(evals) == 3 and trained.dev["f1"] == max(h["eval_f1"] for h in evals)

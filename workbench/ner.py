@@ -638,6 +638,57 @@ def _ids_for(split, labels: list[str]) -> list[list[int]]:
     return [[index[names[t]] for t in tags] for tags in split["ner_tags"]]
 
 
+def length_bucketed_order(lengths: Sequence[int], batch_size: int, generator=None, bucket_batches: int = 50) -> list[int]:
+    """Training order whose consecutive ``batch_size`` slices are batches of similar length, in random order.
+
+    Indices are shuffled, cut into buckets of ``bucket_batches`` batches, sorted by length inside each bucket and
+    cut into batches; then the batches themselves are shuffled (a short last batch stays last, so the slices stay
+    aligned). Padding falls as with the Trainer's ``group_by_length``, but without its order: that one yields
+    each bucket longest-first, so every epoch ends on the shortest sentences, which costs F1 when training is short.
+    """
+    import torch
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    order = torch.randperm(len(lengths), generator=generator).tolist()
+    size = bucket_batches * batch_size
+    buckets = [sorted(order[i:i + size], key=lambda k: lengths[k]) for i in range(0, len(order), size)]
+    batches = [bucket[i:i + batch_size] for bucket in buckets for i in range(0, len(bucket), batch_size)]
+    full = [b for b in batches if len(b) == batch_size]
+    short = [b for b in batches if len(b) < batch_size]  # at most one: only the last bucket can end short
+    shuffled = [full[i] for i in torch.randperm(len(full), generator=generator).tolist()]
+    return [k for b in shuffled + short for k in b]
+
+
+def token_weighted_loss(tokens_per_step: float):
+    """A Trainer ``compute_loss_func``: cross-entropy summed over labelled word pieces, divided by a constant
+    (the mean labelled pieces per optimizer step), so every word counts the same in whatever batch it lands.
+    The default mean per batch gives a batch of short sentences as much weight as one of long sentences --
+    harmless with random batches, a bias with length buckets."""
+    import torch.nn.functional as F
+
+    def loss(outputs, labels, num_items_in_batch=None):
+        logits = outputs["logits"]
+        total = F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1).to(logits.device),
+                                ignore_index=IGNORE, reduction="sum")
+        return total / tokens_per_step
+
+    return loss
+
+
+class LengthBucketSampler:
+    """A sampler for the Trainer: ``length_bucketed_order`` anew each epoch (seeded through ``torch``)."""
+
+    def __init__(self, lengths: Sequence[int], batch_size: int):
+        self.lengths, self.batch_size = list(lengths), batch_size
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __iter__(self):
+        return iter(length_bucketed_order(self.lengths, self.batch_size))
+
+
 def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *, epochs: float | None = None,
               learning_rate: float | None = None, batch_size: int | None = None, max_length: int | None = None,
               stride: int | None = None, max_train_samples: int | None = None,
@@ -651,6 +702,8 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
     recipe is BioBERT's: lr 5e-5, batch 32, max length 192).
     The best model is saved to ``out_dir`` (default ``runs/ner/model``) with its labels, max length and
     dev scores, so ``load_tagger(out_dir)`` and ``python -m workbench ner predict`` can reuse it.
+    ``group_by_length``: batches of similar length in random order (``length_bucketed_order``): less padding,
+    so faster; ``False`` for plain random batches.
     """
     import torch
     from torch.utils.data import SequentialSampler
@@ -699,13 +752,18 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
         def _get_eval_sampler(self, eval_dataset):
             return SequentialSampler(eval_dataset)
 
+        def _get_train_sampler(self, train_dataset=None):
+            if not group_by_length:
+                return super()._get_train_sampler(train_dataset)
+            return LengthBucketSampler([len(w.input_ids) for w in train_enc.windows],
+                                       self.args.train_batch_size * self.args.gradient_accumulation_steps)
+
     work = Path(tempfile.mkdtemp(prefix="checkpoints-", dir=out_dir.parent if out_dir.parent.exists() else None))
     cuda = torch.cuda.is_available()
     args = TrainingArguments(
         output_dir=str(work), num_train_epochs=epochs, learning_rate=learning_rate,
         per_device_train_batch_size=batch_size, per_device_eval_batch_size=max(batch_size, 32),
         weight_decay=weight_decay, warmup_steps=warmup, seed=seed, data_seed=seed,
-        train_sampling_strategy="group_by_length" if group_by_length else "random",
         eval_strategy="epoch" if dev is not None else "no", save_strategy="epoch" if dev is not None else "no",
         load_best_model_at_end=dev is not None, metric_for_best_model="f1", greater_is_better=True,
         save_total_limit=1, save_only_model=True, logging_strategy="steps",
@@ -713,7 +771,13 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
         report_to="none", disable_tqdm=not progress, use_cpu=not cuda, fp16=cuda,
         dataloader_num_workers=0)
     callbacks = [EarlyStoppingCallback(early_stopping_patience)] if dev is not None and early_stopping_patience else []
-    trainer = _Trainer(model=net, args=args, train_dataset=train_enc.dataset(),
+    if group_by_length:  # length buckets + every labelled piece weighted the same (see token_weighted_loss)
+        labelled = sum(sum(lab != IGNORE for lab in w.labels) for w in train_enc.windows)
+        steps = math.ceil(len(train_enc.windows) / batch_size)
+        extra = dict(compute_loss_func=token_weighted_loss(max(1.0, labelled / steps) * args.gradient_accumulation_steps))
+    else:
+        extra = {}
+    trainer = _Trainer(model=net, args=args, train_dataset=train_enc.dataset(), **extra,
                        eval_dataset=dev_enc.dataset() if dev_enc is not None else None,
                        data_collator=DataCollatorForTokenClassification(tokenizer),
                        processing_class=tokenizer, compute_metrics=compute_metrics if dev is not None else None,
