@@ -1,16 +1,16 @@
 """Benchmark: workbench NER vs plain transformers on NCBI-disease and BC5CDR (../shared/data).
 
     python bench/ner.py [--model biobert] [--corpora ncbi_disease bc5cdr_typed] [--train 1500]
-                        [--epochs 1] [--infer-sentences 1000]
+                        [--epochs 1] [--seeds 42 43 44] [--infer-sentences 1000]
 
 For each corpus, in one run:
 
-1. Quality after the same budget (one seed: at this small budget, recipe details such as warm-up move F1
-   by a few hundredths, so the workbench code path is also run with the reference's schedule -- no
-   warm-up, random batch order -- which must land on the reference's F1). The same model, seed, shuffled subset of training sentences,
-   epochs, batch size, learning rate and max length, trained (a) by ``wb.ner.train_ner`` and (b) by
-   the standard Hugging Face token-classification recipe written out below (``tokenize_and_align_labels``
-   with truncation, ``DataCollatorForTokenClassification``, ``Trainer``). Both scored with seqeval
+1. Quality after the same budget, the mean over ``--seeds`` (at this small budget the seed and recipe
+   details such as warm-up move F1 by a few hundredths, so the workbench code path is also run with the
+   reference's schedule -- no warm-up, random batch order -- which isolates the implementation from the
+   recipe). The same model, seed, shuffled subset of training sentences, epochs, batch size, learning
+   rate and max length, trained (a) by ``wb.ner.train_ner`` and (b) by the standard Hugging Face
+   token-classification recipe written out below (``tokenize_and_align_labels`` with truncation, ``DataCollatorForTokenClassification``, ``Trainer``). Both scored with seqeval
    (entity level, conlleval mode) on the whole test split against the *full* gold tags. The reference
    cannot predict words cut off by truncation, so they count as ``O``; the F1 it reports about itself
    (truncated gold, as ``run_ner.py`` does) is shown on its own row. Target: workbench >= reference.
@@ -156,6 +156,11 @@ def workbench_run(data, model_name, train_n, epochs, batch_size, lr, max_length,
             "windowed_sentences": run.windowed_train_sentences}
 
 
+def mean_scores(runs: list[dict]) -> dict:
+    """The mean of every numeric field over runs with different seeds."""
+    return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0] if isinstance(runs[0][k], (int, float))}
+
+
 # ---------------------------------------------------------------- 2. inference, one subprocess per system
 
 
@@ -265,16 +270,22 @@ def bench_corpus(name, args, model_label) -> dict:
     data = wb.data.load_corpus(name)
     counts = {k: len(v) for k, v in data.items()}
     print(f"\n=== {name}: {counts} sentences; types {sorted(wb.data.entity_counts(data['test']))}")
-    budget = (args.train, args.epochs, args.batch_size, args.lr, args.max_length, args.seed)
     t0 = time.perf_counter()
-    ref = reference_run(data, args.model, *budget)
-    out_dir = wb.runs_dir("bench", f"ner_{name}")
-    ours = workbench_run(data, args.model, *budget, out_dir)
-    # The reference's schedule (no warm-up, random batch order) through the workbench code path: isolates the
-    # implementation (alignment, windows, merge, scoring) from the recipe choices.
-    same = workbench_run(data, args.model, *budget, wb.runs_dir("bench", f"ner_{name}_same"), warmup=0.0,
-                         group_by_length=False)
+    seeds = {}  # seed -> (reference, workbench, workbench with the reference's schedule)
+    for seed in args.seeds:
+        budget = (args.train, args.epochs, args.batch_size, args.lr, args.max_length, seed)
+        ref = reference_run(data, args.model, *budget)
+        ours = workbench_run(data, args.model, *budget, wb.runs_dir("bench", f"ner_{name}_{seed}"))
+        # The reference's schedule (no warm-up, random batch order) through the workbench code path: isolates the
+        # implementation (alignment, windows, merge, scoring) from the recipe choices.
+        same = workbench_run(data, args.model, *budget, wb.runs_dir("bench", f"ner_{name}_{seed}_same"), warmup=0.0,
+                             group_by_length=False)
+        seeds[seed] = (ref, ours, same)
+        print(f"seed {seed}: F1 workbench {ours['f1']:.4f}, reference {ref['f1']:.4f}, "
+              f"workbench with the reference's schedule {same['f1']:.4f}")
     print(f"(training and test predictions: {time.perf_counter() - t0:.0f} s)")
+    ref, ours, same = (mean_scores([r[i] for r in seeds.values()]) for i in range(3))
+    out_dir = wb.runs_dir("bench", f"ner_{name}_{args.seeds[0]}")  # the model timed below
 
     test = data["test"]
     n = min(args.infer_sentences or len(test), len(test))
@@ -297,16 +308,20 @@ def bench_corpus(name, args, model_label) -> dict:
     tokenizer = wb.load_tokenizer(args.model)
     trips = {split: ner.round_trip(data[split], tokenizer, max_length=128) for split in data}
 
-    table(f"{name} -- quality after the same budget ({model_label})",
+    seed_note = f"seed {args.seeds[0]}" if len(args.seeds) == 1 else f"mean of seeds {', '.join(map(str, args.seeds))}"
+    per_seed = [[f"  seed {seed}: F1 (workbench / reference's schedule)", f"{o['f1']:.4f} / {m['f1']:.4f}",
+                 f"{r['f1']:.4f}", f"{o['f1'] / r['f1']:.3f}" if r["f1"] else "n/a"]
+                for seed, (r, o, m) in seeds.items()] if len(seeds) > 1 else []
+    table(f"{name} -- quality after the same budget ({model_label}; {seed_note})",
           ["metric", "workbench", "HF reference", "ratio"],
-          [["entity F1, test (full gold)", f"{ours['f1']:.4f}", f"{ref['f1']:.4f}", f"{ours['f1'] / ref['f1']:.3f}"
+          [*per_seed, ["entity F1, test (full gold)", f"{ours['f1']:.4f}", f"{ref['f1']:.4f}", f"{ours['f1'] / ref['f1']:.3f}"
             if ref["f1"] else "n/a"],
            ["precision", f"{ours['precision']:.4f}", f"{ref['precision']:.4f}", ""],
            ["recall", f"{ours['recall']:.4f}", f"{ref['recall']:.4f}", ""],
            ["F1 the recipe reports (truncated gold)", "", f"{ref['self_reported_f1']:.4f}", ""],
            ["workbench with the reference's schedule (F1)", f"{same['f1']:.4f}", f"{ref['f1']:.4f}",
             f"{same['f1'] / ref['f1']:.3f}" if ref["f1"] else "n/a"],
-           ["test sentences cut by truncation", "0", str(ref["truncated_sentences"]), ""],
+           ["test sentences cut by truncation", "0", f"{ref['truncated_sentences']:g}", ""],
            ["trainer.train() time, s (workbench: + dev F1 on 500)", f"{ours['train_s']:.1f}", f"{ref['train_s']:.1f}",
             f"{ours['train_s'] / ref['train_s']:.3f}"]])
     overhead = fast["rest_in_call_s"] / fast["forward_in_call_s"]
@@ -341,7 +356,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--lr", type=float, default=1e-4, help="1e-4 suits the small stand-in; BioBERT's recipe is 5e-5")
     ap.add_argument("--max-length", type=int, default=128)
-    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[42],
+                    help="quality is the mean over these seeds (inference times the first seed's model)")
     ap.add_argument("--infer-sentences", type=int, default=1000, help="test sentences for inference (0 = all)")
     ap.add_argument("--infer-batch-size", type=int, default=32)
     ap.add_argument("--repeat", type=int, default=2, help="timed runs per inference subprocess (the best counts)")
@@ -356,7 +372,7 @@ def main(argv=None) -> int:
     wb.env.quiet_libraries()
     model_label = wb.resolve(args.model).display_name
     print(f"model: {model_label}; budget: {args.train} train sentences, {args.epochs:g} epoch(s), batch "
-          f"{args.batch_size}, lr {args.lr:g}, max_length {args.max_length}, seed {args.seed}; "
+          f"{args.batch_size}, lr {args.lr:g}, max_length {args.max_length}, seeds {' '.join(map(str, args.seeds))}; "
           f"threads {__import__('torch').get_num_threads()}")
     results = {name: bench_corpus(name, args, model_label) for name in args.corpora}
     print()
