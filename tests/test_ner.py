@@ -252,9 +252,19 @@ def test_token_weighted_loss_counts_every_labelled_piece_the_same():
     assert not torch.isclose(per_batch_mean, every_piece)  # what the default per-batch mean would give
 
 
+def test_length_grouped_training_uses_buckets_and_the_token_weighted_loss(sample, tmp_path):
+    run = ner.train_ner(sample, "standin", tmp_path / "grouped", epochs=1, learning_rate=1e-4, batch_size=8,
+                        max_length=32, max_train_samples=48, max_eval_samples=16, group_by_length=True, progress=False)
+    assert isinstance(run.trainer._get_train_sampler(), ner.LengthBucketSampler)
+    assert run.trainer.compute_loss_func is not None
+    losses = [h["loss"] for h in run.history if "loss" in h]
+    assert losses and all(np.isfinite(losses)) and "f1" in run.dev
+
+
 def test_training_learns_and_saves(trained, sample):
-    assert isinstance(trained.trainer._get_train_sampler(), ner.LengthBucketSampler)
-    assert trained.trainer.compute_loss_func is not None
+    # Defaults: random batches and the model's own mean loss, as Hugging Face's run_ner.py.
+    assert not isinstance(trained.trainer._get_train_sampler(), ner.LengthBucketSampler)
+    assert trained.trainer.compute_loss_func is None
     assert trained.labels == ["O", "B-Chemical", "I-Chemical", "B-Disease", "I-Disease", "B-Gene", "I-Gene"]
     evals = [h for h in trained.history if "eval_f1" in h]
     assert len(evals) == 3 and trained.dev["f1"] == max(h["eval_f1"] for h in evals)
@@ -345,7 +355,8 @@ def test_cli_train_evaluate_predict(tmp_path, trained, monkeypatch, capsys):
         write_conll(sample_sents, folder / f"{split}.tsv")
     out = tmp_path / "cli-model"
     assert main(["ner", "train", "--data", str(folder), "--model", "standin", "--out", str(out), "--epochs", "1",
-                 "--batch-size", "8", "--max-length", "32", "--entity-type", "Disease"]) == 0
+                 "--batch-size", "8", "--max-length", "32", "--entity-type", "Disease", "--group-by-length",
+                 "--warmup", "0.1"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["labels"] == ["O", "B-Disease", "I-Disease"] and "f1" in summary["test"]
 
