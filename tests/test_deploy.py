@@ -23,9 +23,9 @@ def test_quantized_copy_is_smaller_and_close(tagger_parts):
     assert q is not model and any("Linear" in type(m).__name__ and m is not None for m in q.modules())
     assert deploy.size_on_disk_mb(q) < 0.75 * deploy.size_on_disk_mb(model)
     enc = tok(["BRCA1 mutations cause breast cancer"], return_tensors="pt")
-    with torch.no_grad():
-        a, b = model(**enc).logits, q(**enc).logits
-    assert torch.nn.functional.cosine_similarity(a.flatten(), b.flatten(), dim=0) > 0.9
+    with torch.no_grad():  # the pretrained encoder (the head is freshly initialised, so its logits are noise)
+        a, b = model.bert(**enc).last_hidden_state, q.bert(**enc).last_hidden_state
+    assert torch.nn.functional.cosine_similarity(a, b, dim=-1).min() > 0.9, "every token's vector stays close"
     assert q.workbench.is_standin, "the quantised copy keeps its provenance"
     assert isinstance(model.bert.encoder.layer[0].attention.self.query, torch.nn.Linear), "original untouched"
 
