@@ -705,10 +705,9 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
     dev scores, so ``load_tagger(out_dir)`` and ``python -m workbench ner predict`` can reuse it.
     Batches are random, as in Hugging Face's ``run_ner.py``. ``group_by_length=True`` makes batches of
     similar length, in random order (``length_bucketed_order``, with ``token_weighted_loss``): less
-    padding, so about 1.6x faster training on a CPU (NCBI-disease, BC5CDR); but at a small budget (one
-    epoch, 1500 sentences; with BioBERT's 10% warm-up) it scored 0.006-0.057 entity F1 below these
-    defaults in 6 of 6 runs (bench/ner.py), so it is off. ``warmup``: fraction of steps with a rising
-    learning rate (0, the Hugging Face default).
+    padding, so 1.8x faster training on a CPU; but at a small budget (one epoch, 1500 sentences, mean of
+    3 seeds in bench/ner.py) it cost 0.041 entity F1 on NCBI-disease (0.003 on BC5CDR), so it is off by
+    default. ``warmup``: fraction of steps with a rising learning rate (0, the Hugging Face default).
     """
     import torch
     from torch.utils.data import SequentialSampler
