@@ -175,13 +175,8 @@ def _infer_child(system: str, model_dir: str, texts_file: str, batch_size: int, 
         tagger = ner.load_tagger(model_dir, batch_size=batch_size)
         tagger(texts[:8])  # warm-up
         rss_loaded = wb.deploy.rss_mb()
-        # The bare forward on exactly the windows the tagger builds (sentence split + words + encode).
-        sentences = []
-        for text in texts:
-            for s, e in wb.data.split_sentences(text):
-                words = [w for w, _, _ in wb.data.tokenize_with_offsets(text[s:e])]
-                if words:
-                    sentences.append(words)
+        # The bare forward on exactly the windows the tagger builds (its sentences and words, then encode).
+        sentences = [[w for w, _, _ in words] for _, words in tagger.units(texts)]
         encoded = ner.encode(tagger.tokenizer, sentences, max_length=tagger.max_length, stride=tagger.stride)
         prepared = list(ner.batches(encoded, batch_size, tagger.tokenizer.pad_token_id))
         model = tagger.model.eval()

@@ -353,19 +353,23 @@ class Tagger:
                              batch_size=self.batch_size)
         return [[self.labels[i] for i in m.argmax(-1)] for m in logits]
 
-    def __call__(self, texts: str | Sequence[str]) -> list:
-        single = isinstance(texts, str)
-        texts = [texts] if single else list(texts)
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise TypeError(f"texts[{i}] is {type(text).__name__}, expected str")
-        units = []  # (text index, words with offsets)
+    def units(self, texts: Sequence[str]) -> list[tuple[int, list[tuple[str, int, int]]]]:
+        """What the model sees: ``(text index, [(word, start, end), ...])`` per sentence (per text when
+        ``sentences=False``), offsets into the original text; empty sentences are skipped."""
+        units = []
         for t, text in enumerate(texts):
-            spans = split_sentences(text) if self.sentences else [(0, len(text))]
-            for s, e in spans:
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{t}] is {type(text).__name__}, expected str")
+            for s, e in split_sentences(text) if self.sentences else [(0, len(text))]:
                 words = [(w, a + s, b + s) for w, a, b in tokenize_with_offsets(text[s:e])]
                 if words:
                     units.append((t, words))
+        return units
+
+    def __call__(self, texts: str | Sequence[str]) -> list:
+        single = isinstance(texts, str)
+        texts = [texts] if single else list(texts)
+        units = self.units(texts)
         logits = word_logits(self.model, self.tokenizer, [[w for w, _, _ in words] for _, words in units],
                              max_length=self.max_length, stride=self.stride, batch_size=self.batch_size)
         out: list[list[dict]] = [[] for _ in texts]
@@ -775,13 +779,12 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
         report_to="none", disable_tqdm=not progress, use_cpu=not cuda, fp16=cuda,
         dataloader_num_workers=0)
     callbacks = [EarlyStoppingCallback(early_stopping_patience)] if dev is not None and early_stopping_patience else []
-    if group_by_length:  # length buckets + every labelled piece weighted the same (see token_weighted_loss)
+    loss_func = None  # the model's own mean per batch
+    if group_by_length:  # length buckets: every labelled piece weighted the same (see token_weighted_loss)
         labelled = sum(sum(lab != IGNORE for lab in w.labels) for w in train_enc.windows)
         steps = math.ceil(len(train_enc.windows) / batch_size)
-        extra = dict(compute_loss_func=token_weighted_loss(max(1.0, labelled / steps) * args.gradient_accumulation_steps))
-    else:
-        extra = {}
-    trainer = _Trainer(model=net, args=args, train_dataset=train_enc.dataset(), **extra,
+        loss_func = token_weighted_loss(max(1.0, labelled / steps) * args.gradient_accumulation_steps)
+    trainer = _Trainer(model=net, args=args, train_dataset=train_enc.dataset(), compute_loss_func=loss_func,
                        eval_dataset=dev_enc.dataset() if dev_enc is not None else None,
                        data_collator=DataCollatorForTokenClassification(tokenizer),
                        processing_class=tokenizer, compute_metrics=compute_metrics if dev is not None else None,
