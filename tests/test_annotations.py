@@ -5,7 +5,8 @@ import os
 import pytest
 
 from workbench import annotations as A
-from workbench.data import load_ner_dataset, read_conll, tags_to_spans, tokenize_with_offsets
+from workbench.data import load_ner_dataset, read_conll
+from workbench.text import tags_to_spans, tokenize_with_offsets
 
 TEXTS = [
     "Cisplatin caused nephrotoxicity in BRCA1 carriers.",

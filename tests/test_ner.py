@@ -8,7 +8,7 @@ import pytest
 
 import workbench as wb
 from workbench import ner
-from workbench.data import load_ner_sample, split_sentences, write_conll
+from workbench.data import load_ner_sample, write_conll
 
 LABELS = ["O", "B-Disease", "I-Disease", "B-Gene", "I-Gene"]
 
@@ -308,7 +308,7 @@ def test_tagger_offsets_index_the_original_text(trained):
 def test_predict_entities_matches_the_tagger_and_word_predictions(trained):
     text = "Metformin lowered HbA1c in type 2 diabetes. BRCA1 was not mutated."
     assert ner.predict_entities(text, trained) == trained.tagger()(text)
-    words = [w for w, _, _ in wb.data.tokenize_with_offsets(text)]
+    words = [w for w, _, _ in wb.text.tokenize_with_offsets(text)]
     assert len(trained.tagger().predict_words([words])[0]) == len(words)
     with pytest.raises(ValueError, match="tokenizer"):
         ner.predict_entities(text, trained.model)
@@ -326,23 +326,6 @@ def test_continuing_from_a_fine_tuned_folder_checks_labels(trained, tmp_path):
     write_conll([(["aspirin", "helps"], ["B-Drug", "O"])], folder / "train.tsv")
     with pytest.raises(ValueError, match="B-Drug"):
         ner.train_ner(folder, str(trained.out_dir), tmp_path / "out", epochs=1)
-
-
-def test_split_sentences_keeps_offsets():
-    text = "BRCA1 is mutated, e.g. in breast cancer. Risk rose (p < 0.05).\nNext one!  Done"
-    spans = split_sentences(text)
-    assert [text[s:e] for s, e in spans] == ["BRCA1 is mutated, e.g. in breast cancer.", "Risk rose (p < 0.05).",
-                                             "Next one!", "Done"]
-    tokenised = ("Risk rose ( p < 0 . 05 ; P = . 01 ) in J . B . Smith ' s cohort ( ref . 3 ) . "
-                 "12 of 40 died ( 3 . 2 vs . 1 . 5 ) . Done")
-    assert [tokenised[s:e] for s, e in split_sentences(tokenised)] == [
-        "Risk rose ( p < 0 . 05 ; P = . 01 ) in J . B . Smith ' s cohort ( ref . 3 ) .",
-        "12 of 40 died ( 3 . 2 vs . 1 . 5 ) .", "Done"]
-    vitamin = "Vitamin C. Patients improved."
-    assert split_sentences(vitamin) == [(0, len(vitamin))], "a lone capital reads as an initial: one longer unit"
-
-
-# ---------------------------------------------------------------- command line
 
 
 def test_cli_train_evaluate_predict(tmp_path, trained, monkeypatch, capsys):

@@ -8,6 +8,7 @@ import pytest
 from workbench import cli
 from workbench import relations as R
 from workbench.data import DataFormatError
+from workbench.taggers import DictionaryTagger
 
 
 def write(path, text):
@@ -239,7 +240,7 @@ class KeywordClassifier:
 
 
 def test_extract_relations_spans_map_back_to_the_text():
-    ner = R.LexiconTagger({"Gene": ["BRCA1", "APOE"], "Disease": ["breast cancer", "Alzheimer disease"]})
+    ner = DictionaryTagger({"Gene": ["BRCA1", "APOE"], "Disease": ["breast cancer", "Alzheimer disease"]})
     texts = ["Background. BRCA1 mutations cause breast cancer. APOE was not linked to breast cancer.",
              "In Alzheimer disease, APOE e4 is common."]
     clf = KeywordClassifier()
@@ -261,38 +262,12 @@ def test_extract_relations_spans_map_back_to_the_text():
 
 
 def test_extract_relations_checks_its_arguments():
-    ner = R.LexiconTagger({"Gene": ["BRCA1"]})
+    ner = DictionaryTagger({"Gene": ["BRCA1"]})
     with pytest.raises(TypeError, match="ner must be a callable"):
         R.extract_relations(["x"], "lexicon", KeywordClassifier())
     with pytest.raises(ValueError, match="ner returned 0 entity lists for 1 sentences"):
         R.extract_relations(["BRCA1."], lambda texts: [], KeywordClassifier())
     assert R.extract_relations([""], ner, KeywordClassifier()) == []
-
-
-def test_lexicon_tagger_longest_match_case_and_word_boundaries():
-    tag = R.LexiconTagger({"Gene": ["MTOR", "ALK"], "Pathway": ["mTOR"], "Chemical": ["insulin"],
-                           "Outcome": ["insulin resistance"]})
-    ents = tag(["MTOR and mTOR; insulin resistance, insulin glargine, TALK, alk."])[0]
-    assert [(e["text"], e["label"]) for e in ents] == [
-        ("MTOR", "Gene"), ("mTOR", "Pathway"), ("insulin resistance", "Outcome"), ("insulin", "Chemical"),
-        ("alk", "Gene")]
-    with pytest.raises(TypeError, match="list of texts"):
-        tag("one string")
-    with pytest.raises(TypeError, match="must be a list of terms"):
-        R.LexiconTagger({"Trigger": {"up": ["activates"]}})
-
-
-def test_combine_taggers_first_wins_and_records_the_source():
-    a = R.LexiconTagger({"Disease": ["lung cancer"]})
-    b = R.LexiconTagger({"Disease": ["non-small cell lung cancer", "asthma"]})
-    both = R.combine_taggers(a, b, names=["a", "b"])
-    ents = both(["non-small cell lung cancer and asthma; lung cancer"])[0]
-    # the earlier tagger wins even against a longer overlapping mention: order taggers by trust
-    assert [(e["text"], e["source"]) for e in ents] == [("lung cancer", "a"), ("asthma", "b"), ("lung cancer", "a")]
-    ents = R.combine_taggers(b, a)(["non-small cell lung cancer"])[0]
-    assert [e["text"] for e in ents] == ["non-small cell lung cancer"] and "source" not in ents[0]
-    with pytest.raises(ValueError, match="1 names for 2 taggers"):
-        R.combine_taggers(a, b, names=["a"])
 
 
 # ---------------------------------------------------------------- training, save/reload, CLI
@@ -328,7 +303,7 @@ def test_save_and_reload_give_the_same_predictions(tiny_run):
 
 
 def test_extract_relations_with_the_trained_classifier(tiny_run):
-    ner = R.LexiconTagger({"Gene": ["BRCA1", "KRAS"], "Disease": ["breast cancer", "colorectal cancer"]})
+    ner = DictionaryTagger({"Gene": ["BRCA1", "KRAS"], "Disease": ["breast cancer", "colorectal cancer"]})
     text = "Germline BRCA1 variants predispose carriers to breast cancer. KRAS was sequenced in all samples."
     records = R.extract_relations([text], ner, tiny_run.out_dir, keep_negative=True)
     assert len(records) == 1  # KRAS has no disease in its sentence

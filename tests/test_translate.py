@@ -9,6 +9,7 @@ import pytest
 
 from workbench import cli
 from workbench import translate as T
+from workbench.taggers import DictionaryTagger
 from workbench.data import DataFormatError
 
 
@@ -335,7 +336,7 @@ def test_glossary_entities_project_onto_the_exact_source_term(standin, glossary)
 
 
 def test_verbatim_projection_of_latin_strings_in_order(standin):
-    tagger = T.DictionaryTagger({"BRCA1": "Gene", "EGFR": "Gene", "T790M": "Mutation"})
+    tagger = DictionaryTagger.from_entries({"BRCA1": "Gene", "EGFR": "Gene", "T790M": "Mutation"})
     src = "BRCA1是一种重要的肿瘤抑制因子，参与DNA损伤修复。BRCA1突变携带者患乳腺癌和卵巢癌的风险显著增加。"
     [r] = T.translate_then_extract([src], translator=standin, ner=tagger)
     spans = [e["zh_span"] for e in r.entities]
@@ -344,14 +345,14 @@ def test_verbatim_projection_of_latin_strings_in_order(standin):
 
 
 def test_verbatim_projection_onto_full_width_source():
-    tagger = T.DictionaryTagger({"BRCA1": "Gene"})
+    tagger = DictionaryTagger.from_entries({"BRCA1": "Gene"})
     rec = Recorder(lambda s: "BRCA1 carriers")
     [r] = T.translate_then_extract(["ＢＲＣＡ１携带者"], translator=rec, ner=tagger, glossary=None)
     assert r.entities[0]["zh_span"] == (0, 5) and r.entities[0]["zh_text"] == "ＢＲＣＡ１"
 
 
 def test_ambiguous_or_unknown_entities_are_marked_not_guessed():
-    tagger = T.DictionaryTagger({"BRCA1": "Gene", "carriers": "Other"})
+    tagger = DictionaryTagger.from_entries({"BRCA1": "Gene", "carriers": "Other"})
     rec = Recorder(lambda s: "BRCA1 and BRCA1 carriers")
     [r] = T.translate_then_extract(["BRCA1携带者。"], translator=rec, ner=tagger, glossary=None)
     assert [(e["text"], e["projection"], e["zh_span"]) for e in r.entities] == [
@@ -404,7 +405,7 @@ def test_flat_relation_records_are_grouped_by_doc(standin, glossary):
 
 
 def test_format_parallel_highlights_both_sides_and_lists_lost_entities(standin):
-    tagger = T.DictionaryTagger({"cisplatin": "Chemical", "first-line": "Other"})
+    tagger = DictionaryTagger.from_entries({"cisplatin": "Chemical", "first-line": "Other"})
     [r] = T.translate_then_extract(["顺铂是治疗<非小细胞肺癌>的一线化疗药物。"], translator=standin, ner=tagger)
     html = T.format_parallel(r, title="demo")
     assert html.count("<mark") == 3 and "&lt;" in html and T.STANDIN_LABEL in html

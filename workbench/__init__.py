@@ -12,7 +12,7 @@ from .models import REGISTRY, describe, load, load_model, load_tokenizer, resolv
 __version__ = "0.1.0"
 
 _SUBMODULES = {"env", "models", "data", "viz", "ner", "qa", "relations", "translate", "widgets", "deploy",
-               "annotations", "usecases", "cli"}
+               "annotations", "usecases", "cli", "text", "taggers", "training"}
 
 
 def __getattr__(name: str):

@@ -27,7 +27,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from .data import spans_to_tags, tokenize_with_offsets, write_conll
+from .data import write_conll
+from .text import as_span, spans_to_tags, tokenize_with_offsets
 from .viz import PALETTE, format_spans, label_colors
 
 STATUSES = ("todo", "done", "skipped")
@@ -68,9 +69,7 @@ def make_entity(text: str, start: int, end: int, label: str, source: str = "huma
 
 def span_key(span) -> tuple[int, int]:
     """``(start, end)`` of a span dict or tuple."""
-    if isinstance(span, Mapping):
-        return int(span["start"]), int(span["end"])
-    return int(span[0]), int(span[1])
+    return as_span(span)[:2]
 
 
 def validate_record(rec, where: str = "record") -> dict:
@@ -188,7 +187,8 @@ def split_to_texts(split, max_rows: int | None = None) -> tuple[list[str], list[
 
     Turns a CoNLL corpus into what a person would annotate; the spans are its answer key.
     """
-    from .data import tag_names, tags_to_spans
+    from .data import tag_names
+    from .text import tags_to_spans
 
     names = tag_names(split)
     rows = split if max_rows is None else split.select(range(min(max_rows, len(split))))

@@ -23,7 +23,6 @@ import json
 import math
 import re
 import shutil
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +30,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .data import (DataFormatError, load_ner_dataset, load_ner_sample, split_sentences, tag_names, tags_to_spans,
-                   tokenize_with_offsets)
+from .data import DataFormatError, load_ner_dataset, load_ner_sample, tag_names
+from .text import split_sentences, tags_to_spans, tokenize_with_offsets
 
 DEFAULT_STRIDE = 32
 """Word pieces shared by two consecutive windows of a long sentence."""
@@ -715,8 +714,14 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
     """
     import torch
     from torch.utils.data import SequentialSampler
-    from transformers import (DataCollatorForTokenClassification, EarlyStoppingCallback, PrinterCallback,
-                              ProgressCallback, Trainer, TrainingArguments)
+    from transformers import (
+        DataCollatorForTokenClassification,
+        EarlyStoppingCallback,
+        PrinterCallback,
+        ProgressCallback,
+        Trainer,
+        TrainingArguments,
+    )
 
     from .env import run_sizes, runs_dir, set_seed
     from .models import load_model, load_tokenizer, save_model
@@ -838,107 +843,6 @@ def sample_tagger(retrain: bool = False, model: str = "biobert") -> Tagger:
             shutil.rmtree(out)
         tmp.rename(out)
     return load_tagger(out)
-
-
-# ---------------------------------------------------------------- command line
-
-
-def _print_json(obj) -> None:
-    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
-
-
-def _cmd_train(args) -> int:
-    data = as_dataset(args.data, args.entity_type)
-    run = train_ner(data, args.model, args.out, epochs=args.epochs, learning_rate=args.lr,
-                    batch_size=args.batch_size, max_length=args.max_length, stride=args.stride,
-                    max_train_samples=args.max_train_samples, max_eval_samples=args.max_eval_samples,
-                    seed=args.seed, entity_type=args.entity_type,
-                    label_all_tokens=args.label_all_tokens, group_by_length=args.group_by_length,
-                    warmup=args.warmup)
-    summary = {"model": run.name, "out_dir": str(run.out_dir), "labels": run.labels, "dev": run.dev}
-    if "test" in data:
-        summary["test"] = run.evaluate(data["test"]).as_dict()
-        summary["test"].pop("errors", None)
-    _print_json(summary)
-    return 0
-
-
-def _entity_type_for(model_dir: str, given: str | None) -> str:
-    if given:
-        return given
-    types = sorted({lab[2:] for lab in folder_labels(model_dir) if lab != "O"})
-    return types[0] if len(types) == 1 else "Entity"
-
-
-def _cmd_evaluate(args) -> int:
-    data = load_ner_dataset(args.data, entity_type=_entity_type_for(args.model, args.entity_type))
-    if args.split not in data:
-        raise ValueError(f"{args.data}: no {args.split!r} split (found {sorted(data)})")
-    report = evaluate_ner(args.model, data[args.split], max_samples=args.max_samples, batch_size=args.batch_size)
-    _print_json(report.as_dict())
-    return 0
-
-
-def _cmd_predict(args) -> int:
-    tagger = load_tagger(args.model, batch_size=args.batch_size)
-    if args.files:
-        docs = [(str(p), Path(p).read_text(encoding="utf-8")) for p in args.files]
-    else:
-        docs = [("<stdin>", sys.stdin.read())]
-    records = []
-    for source, text in docs:
-        if args.lines:
-            records += [{"source": source, "line": n, "text": line} for n, line in enumerate(text.splitlines(), 1)
-                        if line.strip()]
-        else:
-            records.append({"source": source, "text": text})
-    for record, entities in zip(records, tagger([r["text"] for r in records])):
-        if not args.with_text:
-            record.pop("text")
-        print(json.dumps({**record, "entities": entities}, ensure_ascii=False))
-    return 0
-
-
-def register_cli(subparsers) -> None:
-    """``python -m workbench ner train|evaluate|predict``."""
-    ner = subparsers.add_parser("ner", help="fine-tune, evaluate and run biomedical NER")
-    sub = ner.add_subparsers(dest="ner_command", metavar="ACTION", required=True)
-
-    p = sub.add_parser("train", help="fine-tune on a folder of train/devel/test .tsv (BioBERT format)")
-    p.add_argument("--data", required=True, help="folder with train/devel/test .tsv, or 'sample'")
-    p.add_argument("--model", default="biobert", help="registry name, hub id or folder (default biobert)")
-    p.add_argument("--out", default=None, help="where to save the best model (default runs/ner/model)")
-    p.add_argument("--epochs", type=float, default=None)
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default 5e-5; 1e-4 in fast mode)")
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--max-length", type=int, default=None)
-    p.add_argument("--stride", type=int, default=None, help="overlap of windows in word pieces (default 32)")
-    p.add_argument("--max-train-samples", type=int, default=None, help="train on a shuffled subset")
-    p.add_argument("--max-eval-samples", type=int, default=None, help="dev sentences scored each epoch")
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--entity-type", default="Entity", help="type for bare B/I tags (NCBI-disease: Disease)")
-    p.add_argument("--label-all-tokens", action="store_true", help="label every word piece (B->I on continuations)")
-    p.add_argument("--group-by-length", action="store_true",
-                   help="batches of similar length: faster on a CPU, slightly lower F1 on short budgets")
-    p.add_argument("--warmup", type=float, default=0.0, help="fraction of steps with a rising learning rate")
-    p.set_defaults(func=_cmd_train)
-
-    p = sub.add_parser("evaluate", help="entity-level P/R/F1 of a fine-tuned model (JSON)")
-    p.add_argument("--data", required=True, help="folder with train/devel/test .tsv")
-    p.add_argument("--model", required=True, help="fine-tuned model folder")
-    p.add_argument("--split", default="test", choices=("train", "devel", "test"))
-    p.add_argument("--entity-type", default=None, help="type for bare B/I tags (default: the model's only type)")
-    p.add_argument("--max-samples", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.set_defaults(func=_cmd_evaluate)
-
-    p = sub.add_parser("predict", help="entities with character offsets, one JSON object per document/line")
-    p.add_argument("--model", required=True, help="fine-tuned model folder")
-    p.add_argument("files", nargs="*", help="text files (default: read standard input)")
-    p.add_argument("--lines", action="store_true", help="every non-empty line is its own text")
-    p.add_argument("--with-text", action="store_true", help="repeat the text in each output record")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.set_defaults(func=_cmd_predict)
 
 
 __all__ = ["DEFAULT_STRIDE", "ERROR_KINDS", "Encoded", "NERReport", "NERRun", "Tagger", "Window", "as_tagger",

@@ -21,8 +21,6 @@ The pipeline, one pure step at a time:
 """
 from __future__ import annotations
 
-import csv
-import json
 import re
 import sys
 import unicodedata
@@ -30,7 +28,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .data import DATA_DIR, DataFormatError, trim_spans
+from .data import DATA_DIR, DataFormatError
+from .taggers import DictionaryTagger
+from .text import trim_spans
 
 GLOSSARY_FILE = DATA_DIR / "glossary_zh_en.tsv"
 SAMPLES_FILE = DATA_DIR / "zh" / "samples.tsv"
@@ -240,7 +240,7 @@ class Glossary:
 
     def tagger(self) -> "DictionaryTagger":
         """An English dictionary tagger for the glossary terms that have an entity type."""
-        return DictionaryTagger({t.en: t.label for t in self if t.label},
+        return DictionaryTagger.from_entries({t.en: t.label for t in self if t.label},
                                 name=f"dictionary tagger over {self.source} (not a trained model)")
 
 
@@ -799,41 +799,6 @@ def _capitalisable(term: str) -> bool:
 # ---------------------------------------------------------------- chaining: translate, then NER/RE
 
 
-class DictionaryTagger:
-    """English dictionary NER: ``{term: label}`` found case-insensitively, longest first, at word edges.
-
-    A transparent baseline (and the offline tagger of notebook 06 when no trained NER is at hand):
-    ``tagger(texts) -> [[{start, end, label, text, score}, ...], ...]``.
-    """
-
-    def __init__(self, entries: dict[str, str], name: str = "dictionary tagger (not a trained model)"):
-        self.entries = {k.lower(): v for k, v in entries.items() if k.strip()}
-        self.name = name
-        self._regex = re.compile("|".join(re.escape(k) for k in sorted(self.entries, key=len, reverse=True))
-                                 or r"(?!x)x", re.IGNORECASE)
-
-    def __call__(self, texts: list[str]) -> list[list[dict]]:
-        if isinstance(texts, str):
-            raise TypeError("texts must be a list of strings")
-        out = []
-        for text in texts:
-            ents, pos = [], 0
-            while True:
-                m = self._regex.search(text, pos)
-                if m is None:
-                    break
-                a, b = m.span()
-                if (a > 0 and _is_ascii_alnum(text[a - 1]) and _is_ascii_alnum(text[a])) or (
-                        b < len(text) and _is_ascii_alnum(text[b]) and _is_ascii_alnum(text[b - 1])):
-                    pos = a + 1
-                    continue
-                ents.append({"start": a, "end": b, "label": self.entries[m.group().lower()], "text": m.group(),
-                             "score": 1.0})
-                pos = b
-            out.append(ents)
-        return out
-
-
 def glossary_tagger(glossary=GLOSSARY_FILE) -> DictionaryTagger:
     """:class:`DictionaryTagger` over the glossary's typed terms (Disease, Chemical, Gene)."""
     return _as_glossary(glossary).tagger()
@@ -1067,75 +1032,3 @@ def load_abstracts(path: str | Path = SAMPLES_FILE) -> list[dict]:
         d["zh"].append(row["zh"])
         d["en"].append(row["en"])
     return [{"doc": d["doc"], "zh": "".join(d["zh"]), "en": " ".join(d["en"])} for d in docs.values()]
-
-
-# ---------------------------------------------------------------- command line
-
-
-def register_cli(subparsers) -> None:
-    """``python -m workbench translate [FILE ...]``: one Chinese text per line -> JSON lines."""
-    p = subparsers.add_parser(
-        "translate", help="translate Chinese biomedical text to English with glossary terms kept (JSON lines)",
-        description="Reads Chinese text (one document per non-empty line) from FILEs or stdin and prints one "
-                    "JSON object per line: translation, what happened to each glossary term and, with --ner, "
-                    "English entities projected onto the Chinese source. Offline the labelled stand-in "
-                    f"translator is used ({STANDIN_LABEL}).")
-    p.add_argument("files", nargs="*", help="UTF-8 text files (default: stdin)")
-    p.add_argument("--glossary", default=str(GLOSSARY_FILE),
-                   help="zh<TAB>en[<TAB>type] glossary (default: the project's starter glossary)")
-    p.add_argument("--no-glossary", action="store_true", help="translate without a glossary")
-    p.add_argument("--model", default="auto",
-                   help="auto (MarianMT if reachable, else stand-in), standin, a hub id or a saved folder")
-    p.add_argument("--mode", choices=("placeholder", "enforce"), default="placeholder",
-                   help="protect terms with placeholders (default) or enforce them after translation")
-    p.add_argument("--batch-size", type=int, default=8, help="sentences per generate() call (MarianMT)")
-    p.add_argument("--ner", choices=("none", "glossary", "sample"), default="none",
-                   help="English NER on the translation: glossary dictionary tagger or wb.ner.sample_tagger()")
-    p.set_defaults(func=_cmd_translate)
-
-
-def _read_inputs(files) -> list[tuple[str, str]]:
-    docs = []
-    sources = files or ["-"]
-    for name in sources:
-        if name == "-":
-            label, lines = "<stdin>", sys.stdin.read().splitlines()
-        else:
-            path = Path(name)
-            if not path.exists():
-                raise FileNotFoundError(f"{path}: no such file")
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except UnicodeDecodeError as err:
-                raise ValueError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-            label = str(path)
-        docs += [(f"{label}:{n}", line) for n, line in enumerate(lines, 1) if line.strip()]
-    return docs
-
-
-def _cmd_translate(args) -> int:
-    docs = _read_inputs(args.files)
-    glossary = None if args.no_glossary else load_glossary(args.glossary)
-    if args.batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
-    translator = load_translator(args.model)
-    if isinstance(translator, MarianTranslator):
-        translator.batch_size = args.batch_size
-    ner = None
-    if args.ner == "glossary":
-        ner = (glossary or load_glossary()).tagger()
-    elif args.ner == "sample":
-        try:
-            from . import ner as ner_module
-        except ImportError as err:
-            raise ValueError(f"--ner sample needs workbench.ner ({err}); use --ner glossary") from None
-        ner = ner_module.sample_tagger()
-    results = translate_then_extract([text for _, text in docs], translator=translator, ner=ner,
-                                     glossary=glossary, mode=args.mode)
-    for (doc_id, _), result in zip(docs, results):
-        row = {"id": doc_id, **result.to_dict()}
-        if ner is None:
-            row.pop("entities")
-            row.pop("tagger")
-        print(json.dumps(row, ensure_ascii=False))
-    return 0

@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from .data import DATA_DIR, split_sentences
-from .relations import LexiconTagger, combine_taggers, extract_relations
+from .data import DATA_DIR
+from .text import split_sentences
+from .relations import extract_relations
+from .taggers import DictionaryTagger, combine_taggers
 
 USECASE_DIR = DATA_DIR / "re" / "usecases"
 LEXICON_FILE = USECASE_DIR / "lexicon.json"
@@ -55,13 +57,13 @@ def load_lexicon(path: str | Path = LEXICON_FILE) -> dict:
     return lexicon
 
 
-def lexicon_tagger(types: Sequence[str] = ENTITY_TYPES, lexicon: Mapping | None = None) -> LexiconTagger:
+def lexicon_tagger(types: Sequence[str] = ENTITY_TYPES, lexicon: Mapping | None = None) -> DictionaryTagger:
     """Dictionary NER over the use-case lexicon (only the listed ``types``). A rule, not a model."""
     lexicon = load_lexicon() if lexicon is None else lexicon
     unknown = [t for t in types if t not in lexicon]
     if unknown:
         raise ValueError(f"types {unknown} are not in the lexicon (it has {sorted(lexicon)})")
-    return LexiconTagger({t: lexicon[t] for t in types})
+    return DictionaryTagger({t: lexicon[t] for t in types})
 
 
 def default_tagger(model: bool | None = None, types: Sequence[str] = ENTITY_TYPES) -> Callable:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 from typing import Iterable, Mapping
 
+from .text import as_span
+
 PALETTE = ["#7aecec", "#feca74", "#aa9cfc", "#bfe1d9", "#ff9561", "#c887fb", "#e4e7d2",
            "#ffeb80", "#9cc9cc", "#f0a1a1"]
 KNOWN_COLORS = {"Disease": "#ff9561", "Chemical": "#7aecec", "Gene": "#aa9cfc", "Drug": "#7aecec",
@@ -26,13 +28,6 @@ def label_colors(labels: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _span_tuple(span) -> tuple[int, int, str, float | None]:
-    if isinstance(span, Mapping):
-        return int(span["start"]), int(span["end"]), str(span.get("label", "")), span.get("score")
-    start, end, label = span[:3]
-    return int(start), int(end), str(label), (span[3] if len(span) > 3 else None)
-
-
 def format_spans(text: str, spans, colors: Mapping[str, str] | None = None, title: str | None = None) -> str:
     """HTML for ``text`` with character ``spans`` highlighted.
 
@@ -40,7 +35,7 @@ def format_spans(text: str, spans, colors: Mapping[str, str] | None = None, titl
     optional). Overlapping spans: the earlier-starting (then longer) one wins, the other is
     dropped from the highlight. Everything is HTML-escaped, so ``<script>`` shows as text.
     """
-    items = sorted((_span_tuple(s) for s in spans), key=lambda s: (s[0], -(s[1] - s[0])))
+    items = sorted((as_span(s) for s in spans), key=lambda s: (s[0], -(s[1] - s[0])))
     colors = dict(colors or label_colors(s[2] for s in items))
     parts, pos = [], 0
     for start, end, label, score in items:
@@ -65,7 +60,7 @@ def format_spans(text: str, spans, colors: Mapping[str, str] | None = None, titl
 def show_spans(text: str, spans, **kwargs) -> None:
     """Display :func:`format_spans` in a notebook (prints plain text outside Jupyter)."""
     _show_html(format_spans(text, spans, **kwargs),
-               fallback=text + "\n" + "\n".join(f"  {_span_tuple(s)}" for s in spans))
+               fallback=text + "\n" + "\n".join(f"  {as_span(s)}" for s in spans))
 
 
 def _show_html(markup: str, fallback: str) -> None:

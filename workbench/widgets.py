@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 import ipywidgets as W
 
 from . import annotations as A
+from .text import as_span
 from .viz import label_colors
 
 try:  # the mouse/keyboard text view; core word buttons are the fallback
@@ -610,4 +611,5 @@ class QAAnnotator(_Annotator):
 def _as_span(e) -> dict:
     if isinstance(e, Mapping):
         return dict(e)
-    return {"start": e[0], "end": e[1], "label": e[2]}
+    start, end, label, _ = as_span(e)
+    return {"start": start, "end": end, "label": label}

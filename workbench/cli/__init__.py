@@ -1,8 +1,9 @@
 """Command line: ``python -m workbench env|models|ner|qa|re|translate ...``.
 
-Each task module that has a command line defines ``register_cli(subparsers)``; its sub-command
-sets ``func`` (called with the parsed args, returns an exit code). The CLI, the notebooks and the
-benchmarks call the same functions.
+One file per task in this package (``cli/ner.py``, ``cli/qa.py``, ``cli/relations.py``,
+``cli/translate.py``) defines ``register_cli(subparsers)``; each sub-command sets ``func`` (called with
+the parsed args, returns an exit code). The library modules hold no argparse: the CLI, the notebooks
+and the benchmarks call the same library functions.
 """
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ import importlib
 import json
 import sys
 
-# sub-command -> module that registers it
-TASK_COMMANDS = {"ner": "workbench.ner", "qa": "workbench.qa", "re": "workbench.relations",
-                 "translate": "workbench.translate"}
+# sub-command -> module of this package that registers it
+TASK_COMMANDS = {"ner": "ner", "qa": "qa", "re": "relations", "translate": "translate"}
+
+
+def print_json(obj) -> None:
+    """Print ``obj`` as indented JSON (non-ASCII kept as is): what commands write to stdout."""
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
 
 
 def _cmd_env(args) -> int:
-    from .env import device_report
+    from ..env import device_report
 
     report = device_report(check_hub=not args.no_hub)
     print(json.dumps(report.__dict__, indent=2, default=str) if args.json else report)
@@ -27,7 +32,7 @@ def _cmd_env(args) -> int:
 
 
 def _cmd_models(args) -> int:
-    from .models import REGISTRY, standin_path
+    from ..models import REGISTRY, standin_path
 
     for card in REGISTRY.values():
         case = "cased" if card.cased else "uncased"
@@ -47,14 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_env)
     p = sub.add_parser("models", help="list the model registry and the offline stand-in")
     p.set_defaults(func=_cmd_models)
-    for command, module_name in TASK_COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name != module_name:
-                raise
-            continue  # task module not written yet
-        module.register_cli(sub)
+    for module_name in TASK_COMMANDS.values():
+        importlib.import_module(f".{module_name}", __name__).register_cli(sub)
     return parser
 
 

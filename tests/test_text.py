@@ -1,0 +1,64 @@
+"""workbench.text: words, sentences and spans with exact character offsets."""
+import pytest
+
+from workbench import text as T
+
+
+def test_tokenize_with_offsets_is_exact():
+    text = "Loss of  BRCA1\n(5-fluorouracil) — naïve β-catenin!"
+    toks = T.tokenize_with_offsets(text)
+    assert all(text[s:e] == t for t, s, e in toks)
+    assert [t for t, _, _ in toks] == ["Loss", "of", "BRCA1", "(", "5-fluorouracil", ")", "—",
+                                      "naïve", "β-catenin", "!"]
+
+
+def test_spans_tags_round_trip():
+    text = "Cisplatin induced acute kidney injury in BRCA1 carriers."
+    toks = T.tokenize_with_offsets(text)
+    spans = [(0, 9, "Chemical"), (18, 37, "Disease"), (41, 46, "Gene")]
+    tags = T.spans_to_tags(toks, spans)
+    assert tags[:5] == ["B-Chemical", "O", "B-Disease", "I-Disease", "I-Disease"]
+    assert T.tags_to_spans(toks, tags) == spans
+    assert [text[s:e] for s, e, _ in spans] == ["Cisplatin", "acute kidney injury", "BRCA1"]
+
+
+def test_spans_to_tags_rejects_bad_spans():
+    toks = T.tokenize_with_offsets("breast cancer risk")
+    with pytest.raises(ValueError, match="token boundaries"):
+        T.spans_to_tags(toks, [(0, 9, "Disease")])
+    with pytest.raises(ValueError, match="overlaps"):
+        T.spans_to_tags(toks, [(0, 13, "Disease"), (7, 13, "Disease")])
+    assert T.spans_to_tags(toks, [(0, 9, "Disease")], strict=False) == ["B-Disease", "I-Disease", "O"]
+
+
+def test_tags_to_spans_follows_conlleval():
+    offs = [(0, 1), (2, 3), (4, 5), (6, 7)]
+    assert T.tags_to_spans(offs, ["I-Gene", "I-Gene", "B-Gene", "I-Disease"]) == [
+        (0, 3, "Gene"), (4, 5, "Gene"), (6, 7, "Disease")]
+    with pytest.raises(ValueError):
+        T.tags_to_spans(offs, ["O"])
+
+
+def test_split_sentences_keeps_offsets():
+    text = "BRCA1 is mutated, e.g. in breast cancer. Risk rose (p < 0.05).\nNext one!  Done"
+    spans = T.split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["BRCA1 is mutated, e.g. in breast cancer.", "Risk rose (p < 0.05).",
+                                             "Next one!", "Done"]
+    tokenised = ("Risk rose ( p < 0 . 05 ; P = . 01 ) in J . B . Smith ' s cohort ( ref . 3 ) . "
+                 "12 of 40 died ( 3 . 2 vs . 1 . 5 ) . Done")
+    assert [tokenised[s:e] for s, e in T.split_sentences(tokenised)] == [
+        "Risk rose ( p < 0 . 05 ; P = . 01 ) in J . B . Smith ' s cohort ( ref . 3 ) .",
+        "12 of 40 died ( 3 . 2 vs . 1 . 5 ) .", "Done"]
+    vitamin = "Vitamin C. Patients improved."
+    assert T.split_sentences(vitamin) == [(0, len(vitamin))], "a lone capital reads as an initial: one longer unit"
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_as_span_accepts_dicts_and_tuples():
+    assert T.as_span({"start": 3, "end": 5, "label": "Gene", "score": 0.5}) == (3, 5, "Gene", 0.5)
+    assert T.as_span((3, 5, "Gene")) == (3, 5, "Gene", None)
+    assert T.as_span([3, 5]) == (3, 5, "", None)
+    with pytest.raises(ValueError, match="at least"):
+        T.as_span((3,))

@@ -1,0 +1,118 @@
+"""``python -m workbench qa train|evaluate|predict``: the command line of :mod:`workbench.qa`."""
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+from ..qa import (
+    MAX_ANSWER_LEN,
+    MAX_LENGTH,
+    answer,
+    evaluate_bioasq,
+    evaluate_squad,
+    load_bioasq,
+    load_bioasq_folder,
+    train,
+)
+from . import print_json
+
+
+def _cmd_train(args) -> int:
+    def sample_limit(n):
+        return -1 if n == -1 else (n if n > 0 else None)
+
+    with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines; stdout stays pure JSON
+        result = train(args.model, args.data, args.out, args.dev, epochs=args.epochs, batch_size=args.batch_size,
+                       learning_rate=args.lr, max_train_samples=sample_limit(args.max_train_samples),
+                       max_eval_samples=sample_limit(args.max_eval_samples), max_length=args.max_length,
+                       doc_stride=args.doc_stride, disable_tqdm=True)
+    print_json({**result.metrics, "saved_to": str(result.out_dir)})
+    return 0
+
+
+def _window_kwargs(args) -> dict:
+    return dict(max_length=args.max_length, doc_stride=args.doc_stride, max_answer_len=args.max_answer_len)
+
+
+def _cmd_evaluate(args) -> int:
+    if bool(args.data) == bool(args.bioasq_test or args.bioasq_dir):
+        raise ValueError("give either --data SQUAD.json or BioASQ files (--bioasq-test with --golden, or --bioasq-dir)")
+    kw = _window_kwargs(args)
+    if args.data:
+        metrics = evaluate_squad(args.model, None, args.data, max_samples=args.max_samples, **kw)
+    else:
+        if args.bioasq_dir:
+            ds = load_bioasq_folder(args.bioasq_dir)
+        else:
+            if not args.golden:
+                raise ValueError("--bioasq-test needs --golden (the matching *_golden.json file(s))")
+            ds = load_bioasq(args.bioasq_test, args.golden)
+        metrics = evaluate_bioasq(args.model, None, ds, top_k=args.top_k, max_questions=args.max_samples, **kw)
+    print_json(metrics)
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    contexts = list(args.context or [])
+    for path in args.context_file or []:
+        p = Path(path)
+        if not p.exists():
+            raise FileNotFoundError(f"{p}: no such file")
+        contexts.append(p.read_text(encoding="utf-8"))
+    if not contexts:
+        raise ValueError("give at least one --context TEXT or --context-file FILE")
+    answers = answer(args.question, contexts, top_k=args.top_k, model=args.model, **_window_kwargs(args))
+    if args.json:
+        print_json(answers)
+    else:
+        for rank, a in enumerate(answers, 1):
+            print(f"{rank}. {a['text']!r}  score {a['score']:.4f}  (context {a['context']}, chars {a['start']}-{a['end']})")
+    return 0
+
+
+def register_cli(subparsers) -> None:
+    """Add ``qa train|evaluate|predict`` to the workbench command line."""
+    qa = subparsers.add_parser("qa", help="extractive question answering (SQuAD / BioASQ)")
+    sub = qa.add_subparsers(dest="qa_command", metavar="ACTION", required=True)
+
+    def window_options(p):
+        p.add_argument("--max-length", type=int, default=MAX_LENGTH, help="tokens per window (default 384)")
+        p.add_argument("--doc-stride", type=int, help="overlap between windows (default 128; a third of shorter windows)")
+        p.add_argument("--max-answer-len", type=int, default=MAX_ANSWER_LEN, help="longest answer in word pieces")
+
+    p = sub.add_parser("train", help="fine-tune on SQuAD-format JSON")
+    p.add_argument("--data", required=True, help="training file (SQuAD v1.1/v2.0 JSON)")
+    p.add_argument("--dev", help="development file for EM/F1 after each epoch")
+    p.add_argument("--model", default="biobert-squad", help="registry name, hub id or folder (default biobert-squad)")
+    p.add_argument("--out", required=True, help="folder to save the fine-tuned model")
+    p.add_argument("--epochs", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--max-train-samples", type=int, default=-1,
+                   help="use N training questions (default: wb.run_sizes('qa'); 0 or less: all)")
+    p.add_argument("--max-eval-samples", type=int, default=-1)
+    p.add_argument("--max-length", type=int, help="tokens per window (default: wb.run_sizes('qa'))")
+    p.add_argument("--doc-stride", type=int, help="overlap between windows (default: a third of --max-length, at most 128)")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("evaluate", help="SQuAD EM/F1 or BioASQ strict/lenient/MRR, printed as JSON")
+    p.add_argument("--model", required=True, help="fine-tuned model folder (or a registry name)")
+    p.add_argument("--data", help="SQuAD v1.1/v2.0 JSON with answers")
+    p.add_argument("--bioasq-test", nargs="+", help="BioASQ test file(s) (BioASQ-test-factoid-*.json)")
+    p.add_argument("--golden", nargs="+", help="matching golden file(s) (*_golden.json)")
+    p.add_argument("--bioasq-dir", help="a folder of BioASQ test + golden files (e.g. ../shared/data/bioasq_4b)")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--max-samples", type=int, help="only the first N questions")
+    window_options(p)
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("predict", help="answer a question from one or more contexts")
+    p.add_argument("--model", required=True, help="fine-tuned model folder (or a registry name)")
+    p.add_argument("--question", required=True)
+    p.add_argument("--context", action="append", help="context text (repeat for several snippets)")
+    p.add_argument("--context-file", action="append", help="file holding one context (repeatable)")
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--json", action="store_true", help="print the answers as JSON")
+    window_options(p)
+    p.set_defaults(func=_cmd_predict)

@@ -1,0 +1,125 @@
+"""Text helpers shared by every task: words and sentences with character offsets, spans <-> tags.
+
+Character spans ``(start, end, label)`` (or dicts with those keys) at every public boundary,
+IOB2 tags inside; ``text[start:end]`` is always the mention. English sentence splitting lives here;
+Chinese sentence splitting and chunking too (``split_chinese_sentences``, ``chunk_span``).
+"""
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+
+def as_span(span) -> tuple[int, int, str, float | None]:
+    """``(start, end, label, score)`` of a span given as a dict (``start``, ``end``, ``label``, optional
+    ``score``) or a tuple ``(start, end[, label[, score]])`` -- the one span normaliser of the package."""
+    if isinstance(span, Mapping):
+        return int(span["start"]), int(span["end"]), str(span.get("label", "")), span.get("score")
+    span = tuple(span)
+    if len(span) < 2:
+        raise ValueError(f"a span needs at least (start, end), got {span!r}")
+    label = str(span[2]) if len(span) > 2 else ""
+    return int(span[0]), int(span[1]), label, (span[3] if len(span) > 3 else None)
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
+    """Words and punctuation with character offsets: ``[(token, start, end), ...]``.
+
+    Hyphenated names stay one token (``5-fluorouracil``, ``non-small``); every other
+    non-space, non-word character is its own token. ``text[start:end] == token`` always.
+    """
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "Fig.", "fig.", "vs.", "Dr.", "approx.", "No.", "no.", "cf.", "ca.",
+                  "ref.", "Ref.", "refs.", "Refs.", "al.")
+_BOUNDARY = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans ``(start, end)`` of the sentences of English ``text``.
+
+    A sentence ends at ``.``, ``!`` or ``?`` followed by space and a capital or digit -- not after
+    common abbreviations (``e.g.``, ``et al.``, ``Fig.``) and not inside numbers (``p < 0.05``, or
+    ``0 . 05`` in tokenised text). Spans exclude surrounding whitespace; ``text[start:end]`` is the sentence.
+    """
+    spans, start = [], 0
+    for m in _BOUNDARY.finditer(text):
+        end = m.end()
+        head = text[max(0, m.start() - 24):m.start()].rstrip()  # what precedes the mark, spaces dropped
+        if any((head + m.group()).endswith(a) for a in _ABBREVIATIONS):  # "et al." and tokenised "et al ."
+            continue
+        if m.group() == ".":
+            before, after = head[-1:], text[end:end + 8].lstrip()[:1]
+            if after.isdigit() and (before.isdigit() or before in "<=>≤≥"):  # 0 . 05, P < . 001
+                continue
+            if re.search(r"(?:^|[\s(])[A-Z]$", head):  # an initial: "J. B. Smith", "( J . B . )"
+                continue
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    return trim_spans(text, spans)
+
+
+def trim_spans(text: str, spans) -> list[tuple[int, int]]:
+    """``(start, end)`` spans with surrounding whitespace removed; spans left empty are dropped."""
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def spans_to_tags(offsets, spans, strict: bool = True) -> list[str]:
+    """IOB2 tags for tokens at ``offsets`` ([(start, end), ...] or (token, start, end)) from char ``spans``.
+
+    A token is inside a span when it overlaps it. With ``strict``, a span whose edges fall inside a
+    token (so it cannot be expressed with these tokens) raises ``ValueError``; spans may not overlap.
+    """
+    offs = [(o[-2], o[-1]) for o in offsets]
+    tags = ["O"] * len(offs)
+    for start, end, label, _ in sorted((as_span(s) for s in spans), key=lambda sp: (sp[0], sp[1])):
+        inside = [i for i, (s, e) in enumerate(offs) if s < end and e > start]
+        if not inside:
+            if strict:
+                raise ValueError(f"span ({start}, {end}, {label!r}) covers no token")
+            continue
+        if strict and (offs[inside[0]][0] != start or offs[inside[-1]][1] != end):
+            raise ValueError(f"span ({start}, {end}, {label!r}) does not start/end on token boundaries")
+        if any(tags[i] != "O" for i in inside):
+            raise ValueError(f"span ({start}, {end}, {label!r}) overlaps another span")
+        for k, i in enumerate(inside):
+            tags[i] = ("B-" if k == 0 else "I-") + label
+    return tags
+
+
+def tags_to_spans(offsets, tags) -> list[tuple[int, int, str]]:
+    """Character spans ``(start, end, label)`` from IOB2 ``tags`` of tokens at ``offsets``.
+
+    Follows conlleval: an ``I-X`` after ``O`` or after another type starts a new entity.
+    """
+    offs = [(o[-2], o[-1]) for o in offsets]
+    if len(offs) != len(tags):
+        raise ValueError(f"{len(offs)} offsets but {len(tags)} tags")
+    spans: list[tuple[int, int, str]] = []
+    cur = None  # [start, end, label]
+    for (s, e), tag in zip(offs, tags):
+        prefix, label = (tag[0], tag[2:]) if tag != "O" else ("O", "")
+        if prefix == "I" and cur is not None and cur[2] == label:
+            cur[1] = e
+            continue
+        if cur is not None:
+            spans.append(tuple(cur))
+            cur = None
+        if prefix in ("B", "I"):
+            cur = [s, e, label]
+    if cur is not None:
+        spans.append(tuple(cur))
+    return spans
