@@ -104,7 +104,7 @@ def test_load_squad_v1_and_v2(tmp_path):
     assert ds[0]["answers"] == {"text": ["ABL1"], "answer_start": [18]}
     assert ds[1]["answers"] == {"text": [], "answer_start": []}, "unanswerable: no answers"
     assert ds[2]["answers"]["text"] == ["Imatinib", "Imatinib"]
-    assert qa._has_unanswerable(ds) and not qa._has_unanswerable(qa.load_squad(v1))
+    assert qa.has_unanswerable(ds) and not qa.has_unanswerable(qa.load_squad(v1))
 
 
 @pytest.mark.parametrize("doc, message", [
@@ -302,7 +302,7 @@ def test_windows_cover_every_context_character(tokenizer):
     enc = qa.tokenize_windows(tokenizer, ["q?"], [context], max_length=48, doc_stride=12)
     covered = np.zeros(len(context), bool)
     for i in range(len(enc["input_ids"])):
-        for o in qa._context_offsets(enc, i):
+        for o in qa.context_offsets(enc, i):
             if o is not None:
                 covered[o[0]:o[1]] = True
     missed = {context[k] for k in np.where(~covered)[0]}
@@ -355,9 +355,9 @@ def test_squad_v2_null_answer_wins_without_an_answer(tokenizer, tmp_path):
         {"context": FILLER * 3, "qas": [{"id": "none", "question": "Which drug?", "is_impossible": True, "answers": []}]},
     ], "v2.0"))
     ds = qa.load_squad(path)
-    assert qa.predict_squad(model, tokenizer, ds, allow_null=True) == {"has": ANSWER, "none": ""}
-    assert qa.predict_squad(model, tokenizer, ds, allow_null=False)["none"] != "", "v1: always some span"
-    m = qa.evaluate_squad(model, tokenizer, ds)  # allow_null follows the data (it has an unanswerable question)
+    assert qa.predict_squad(model, ds, tokenizer, allow_null=True) == {"has": ANSWER, "none": ""}
+    assert qa.predict_squad(model, ds, tokenizer, allow_null=False)["none"] != "", "v1: always some span"
+    m = qa.evaluate_squad(model, ds, tokenizer)  # allow_null follows the data (it has an unanswerable question)
     assert m["exact_match"] == 100.0 and m["NoAns_total"] == 1 and m["HasAns_exact"] == 100.0
     assert m["model"] == "keyword test double"
 
@@ -389,37 +389,40 @@ def test_format_answer_highlights_escaped_context():
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory, standin_dir):
     out = tmp_path_factory.mktemp("qa") / "model"
-    result = qa.train("standin", out_dir=out, epochs=1, batch_size=8, learning_rate=2e-4, max_train_samples=48,
-                      max_eval_samples=16, max_length=128, disable_tqdm=True)
+    result = qa.train_qa("sample", "standin", out, epochs=1, batch_size=8, learning_rate=2e-4, max_train_samples=48,
+                         max_eval_samples=16, max_length=128, progress=False)
     return result
 
 
 def test_short_training_run_saves_a_reloadable_model(tiny_run):
     assert tiny_run.metrics["model"].startswith("stand-in") and "BioBERT" not in tiny_run.metrics["model"].replace("not BioBERT", "")
-    assert tiny_run.metrics["train_examples"] == 48
+    assert tiny_run.settings["train_examples"] == 48 and tiny_run.settings["max_length"] == 128
     losses = [h["loss"] for h in tiny_run.history if "loss" in h]
     assert losses and np.isfinite(losses).all()
-    assert 0 <= tiny_run.metrics["exact_match"] <= tiny_run.metrics["f1"] <= 100
+    assert 0 <= tiny_run.dev["exact_match"] <= tiny_run.dev["f1"] <= 100
     assert (tiny_run.out_dir / "config.json").exists()
+    assert not (tiny_run.out_dir / "checkpoints").exists(), "checkpoints are removed once the model is saved"
     ds = qa.load_squad(qa.sample_path("dev")).select(range(6))
-    report = qa.evaluate_squad(str(tiny_run.out_dir), None, ds)
+    report = qa.evaluate_squad(str(tiny_run.out_dir), ds)
     assert report["total"] == 6 and report["model"].startswith("model (fine-tuned from stand-in")
     got = qa.answer(ds[0]["question"], ds[0]["context"], model=str(tiny_run.out_dir), top_k=3)
     assert 1 <= len(got) <= 3 and all(ds[0]["context"][a["start"]:a["end"]] == a["text"] for a in got)
 
 
-def test_default_model_is_the_cached_sample_reader(tiny_run, tmp_path, monkeypatch):
+def test_answering_never_trains_and_sample_reader_loads_its_cache(tiny_run, tmp_path, monkeypatch):
     import shutil
 
     from workbench.models import resolve
 
+    with pytest.raises(ValueError, match=r"wb\.qa\.sample_reader\(\)"):
+        qa.answer("What does imatinib inhibit?", "Imatinib inhibits ABL1.")
     monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path))
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", resolve("biobert-squad").display_name)[:60]
     shutil.copytree(tiny_run.out_dir, tmp_path / "qa" / f"sample-reader-{safe}")  # so nothing is trained here
-    assert qa.default_model() == str(tmp_path / "qa" / f"sample-reader-{safe}")
-    first = qa.answer("What does imatinib inhibit?", "Imatinib inhibits ABL1.")
-    model, _ = qa._resolve_model(None, None)
-    assert model is qa._resolve_model(None, None)[0], "loaded once, then cached"
+    assert qa.sample_reader_dir() == tmp_path / "qa" / f"sample-reader-{safe}"
+    model, tokenizer = qa.sample_reader()
+    assert model is qa.sample_reader()[0], "loaded once, then cached"
+    first = qa.answer("What does imatinib inhibit?", "Imatinib inhibits ABL1.", model=model, tokenizer=tokenizer)
     assert first and first == qa.answer("What does imatinib inhibit?", "Imatinib inhibits ABL1.", model=model)
 
 

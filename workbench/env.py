@@ -60,37 +60,73 @@ def _cuda_available() -> bool:
 
 @dataclass(frozen=True)
 class RunSizes:
-    """How much data and training one notebook or command uses."""
+    """How much data and training one notebook or command uses -- the one place fast mode changes.
+
+    ``warmup`` is the fraction of optimizer steps with a rising learning rate; ``doc_stride`` (QA only)
+    is the overlap of context windows in tokens. ``max_*_samples`` None means the whole split.
+    """
 
     epochs: float
-    max_train_samples: int | None  # None = the whole split
+    max_train_samples: int | None
     max_eval_samples: int | None
     batch_size: int
     max_length: int
     fast: bool
     learning_rate: float = 5e-5
+    warmup: float = 0.0
+    weight_decay: float = 0.01
+    doc_stride: int | None = None
+
+    def table(self) -> list[dict]:
+        """The sizes as rows ``{"setting", "value"}`` (for a DataFrame in notebook 00)."""
+        return [{"setting": f.name, "value": getattr(self, f.name)} for f in dataclasses.fields(self)]
 
 
-# Full sizes follow the published recipes (BioBERT: lr 5e-5, batch 32, 3-5 epochs);
-# fast sizes keep every notebook to a few minutes on 2 CPU cores (a small model on little data
-# learns faster with a higher learning rate).
+# Full sizes follow the published recipes (BioBERT: lr 5e-5, batch 32, 3-5 epochs; SQuAD windows of 384
+# tokens with a 128-token stride); fast sizes keep every notebook to a few minutes on 2 CPU cores (a small
+# model on little data learns faster with a higher learning rate).
 _SIZES = {
     "ner": dict(full=dict(epochs=5, max_train_samples=None, max_eval_samples=None, batch_size=32, max_length=192),
                 fast=dict(epochs=6, max_train_samples=300, max_eval_samples=200, batch_size=16, max_length=128,
                           learning_rate=1e-4)),
-    "qa": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=24, max_length=384),
-               fast=dict(epochs=4, max_train_samples=400, max_eval_samples=100, batch_size=16, max_length=256)),
-    "re": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=32, max_length=128),
-               fast=dict(epochs=2, max_train_samples=200, max_eval_samples=200, batch_size=8, max_length=128)),
+    "qa": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=24, max_length=384,
+                         warmup=0.1, doc_stride=128),
+               fast=dict(epochs=2, max_train_samples=400, max_eval_samples=100, batch_size=8, max_length=256,
+                         learning_rate=2e-4, warmup=0.1, doc_stride=85)),
+    "re": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=32, max_length=128,
+                         warmup=0.1),
+               fast=dict(epochs=2, max_train_samples=200, max_eval_samples=200, batch_size=8, max_length=128,
+                         warmup=0.1)),
 }
+TASKS = tuple(_SIZES)
 
 
-def run_sizes(task: str, fast: bool | None = None) -> RunSizes:
-    """Sizes for ``task`` ("ner", "qa", "re") in fast or full mode (default: :func:`fast_mode`)."""
+def run_sizes(task: str, fast: bool | None = None, **overrides) -> RunSizes:
+    """Sizes for ``task`` ("ner", "qa", "re") in fast or full mode (default: :func:`fast_mode`).
+
+    ``overrides`` (e.g. ``epochs=1``) replace single sizes; ``None`` values are ignored, so a function's
+    unset keyword arguments can be passed straight through.
+    """
     if task not in _SIZES:
         raise ValueError(f"unknown task {task!r}; choose one of {sorted(_SIZES)}")
     fast = fast_mode() if fast is None else fast
-    return RunSizes(fast=fast, **_SIZES[task]["fast" if fast else "full"])
+    sizes = RunSizes(fast=fast, **_SIZES[task]["fast" if fast else "full"])
+    unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(RunSizes)})
+    if unknown:
+        raise TypeError(f"run_sizes() got unknown sizes {unknown}")
+    return dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def sizes_table() -> list[dict]:
+    """Every task's sizes side by side, fast and full: ``[{"task", "setting", "fast", "full"}, ...]``."""
+    rows = []
+    for task in _SIZES:
+        f, full = run_sizes(task, fast=True), run_sizes(task, fast=False)
+        for field_ in dataclasses.fields(RunSizes):
+            if field_.name != "fast":
+                rows.append({"task": task, "setting": field_.name, "fast": getattr(f, field_.name),
+                             "full": getattr(full, field_.name)})
+    return rows
 
 
 def choose(fast, full):

@@ -22,19 +22,21 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from .data import DataFormatError, load_ner_dataset, load_ner_sample, tag_names
+from .models import describe
 from .text import split_sentences, tags_to_spans, tokenize_with_offsets
+from .training import TrainResult
 
+DEFAULT_MAX_LENGTH = 128
+"""Word pieces per window (special tokens included) when neither the call nor the saved model says."""
 DEFAULT_STRIDE = 32
-"""Word pieces shared by two consecutive windows of a long sentence."""
+"""Word pieces shared by two consecutive windows of a long sentence (at most a quarter of a window)."""
 IGNORE = -100
 """Label id the loss ignores (continuation pieces, special tokens, padding)."""
 
@@ -64,6 +66,11 @@ def check_label_set(data_labels: Iterable[str], model_labels: Sequence[str], whe
             f"{where} has tags {missing} that the model does not know (model labels: {list(model_labels)}). "
             "Train on this label set, or read the data with the right entity type "
             "(bare B/I tags: entity_type='Disease').")
+
+
+def window_stride(max_length: int, stride: int | None = None) -> int:
+    """The overlap of consecutive windows: ``stride`` (default 32) but at most a quarter of ``max_length``."""
+    return min(DEFAULT_STRIDE if stride is None else int(stride), max_length // 4)
 
 
 def _continuation_ids(labels: Sequence[str]) -> list[int]:
@@ -174,7 +181,7 @@ def plan_windows(lengths: Sequence[int], capacity: int, stride: int) -> list[tup
 
 
 def encode(tokenizer, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[int]] | None = None, *,
-           max_length: int = 128, stride: int = DEFAULT_STRIDE, label_all_tokens: bool = False,
+           max_length: int = DEFAULT_MAX_LENGTH, stride: int = DEFAULT_STRIDE, label_all_tokens: bool = False,
            labels: Sequence[str] | None = None) -> Encoded:
     """Sentences (lists of words) -> windows of piece ids, with aligned labels when ``tags`` are given.
 
@@ -236,7 +243,7 @@ def merge_windows(encoded: Encoded, window_scores: Sequence[np.ndarray]) -> list
     return merged
 
 
-def round_trip(split, tokenizer, max_length: int = 128, stride: int | None = None) -> dict:
+def round_trip(split, tokenizer, max_length: int = DEFAULT_MAX_LENGTH, stride: int | None = None) -> dict:
     """Gold tags through align -> windows -> merge; a correct implementation gives F1 1.0.
 
     Returns ``f1``, ``identical`` (sentences whose tags come back unchanged), ``sentences`` and
@@ -244,7 +251,7 @@ def round_trip(split, tokenizer, max_length: int = 128, stride: int | None = Non
     """
     from seqeval.metrics import f1_score
 
-    stride = min(DEFAULT_STRIDE, max_length // 4) if stride is None else stride
+    stride = window_stride(max_length) if stride is None else stride
     names = tag_names(split)
     gold_ids = split["ner_tags"]
     encoded = encode(tokenizer, split["tokens"], gold_ids, max_length=max_length, stride=stride)
@@ -279,7 +286,7 @@ def batches(encoded: Encoded, batch_size: int, pad_id: int):
         yield idx, ids, mask
 
 
-def word_logits(model, tokenizer, sentences: Sequence[Sequence[str]], *, max_length: int = 128,
+def word_logits(model, tokenizer, sentences: Sequence[Sequence[str]], *, max_length: int = DEFAULT_MAX_LENGTH,
                 stride: int = DEFAULT_STRIDE, batch_size: int = 32) -> list[np.ndarray]:
     """Logits ``(n_words, n_labels)`` for every word of every sentence -- windows in, one row per word out."""
     import torch
@@ -319,9 +326,8 @@ class Tagger:
         self.labels = labels_of(model)
         if not is_trained_for_ner(self.labels):
             check_label_set([], self.labels)  # raises with the explanation
-        self.max_length = int(max_length or meta.get("max_length") or 128)
-        self.stride = int(stride if stride is not None else meta.get("stride", DEFAULT_STRIDE))
-        self.stride = min(self.stride, self.max_length // 2)
+        self.max_length = int(max_length or meta.get("max_length") or DEFAULT_MAX_LENGTH)
+        self.stride = window_stride(self.max_length, stride if stride is not None else meta.get("stride"))
         self.batch_size = batch_size
         self.sentences = sentences
         self.folder: Path | None = None  # the saved model folder, when loaded from one
@@ -401,10 +407,10 @@ def load_tagger(path_or_name: str | Path, **kwargs) -> Tagger:
 
 
 def as_tagger(model, tokenizer=None, **kwargs) -> Tagger:
-    """Accept a Tagger, an :class:`NERRun`, a folder/name, or a model (+ tokenizer)."""
+    """Accept a Tagger, a ``TrainResult`` of :func:`train_ner`, a folder/name, or a model (+ tokenizer)."""
     if isinstance(model, Tagger):
         return model
-    if isinstance(model, NERRun):
+    if isinstance(model, TrainResult):
         return model.tagger(**kwargs)
     if isinstance(model, (str, Path)):
         return load_tagger(model, **kwargs)
@@ -416,7 +422,7 @@ def as_tagger(model, tokenizer=None, **kwargs) -> Tagger:
 def predict_entities(texts: str | Sequence[str], model, tokenizer=None, **kwargs) -> list:
     """Entities in raw ``texts`` with character offsets into each original text (see :class:`Tagger`).
 
-    ``model``: a :class:`Tagger`, a saved folder, an :class:`NERRun`, or a model with its ``tokenizer``.
+    ``model``: a :class:`Tagger`, a saved folder, a ``TrainResult``, or a model with its ``tokenizer``.
     A single string gives one list of entities; a list of strings gives one list per text.
     """
     return as_tagger(model, tokenizer, **kwargs)(texts)
@@ -547,7 +553,7 @@ def per_type_table(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]])
 def evaluate_ner(model, split, tokenizer=None, *, max_samples: int | None = None, **kwargs) -> NERReport:
     """Entity-level evaluation of ``model`` on a split (a Dataset with ``tokens`` and ``ner_tags``).
 
-    ``model``: a saved folder, :class:`Tagger`, :class:`NERRun`, or a model with its ``tokenizer``.
+    ``model``: a saved folder, :class:`Tagger`, ``TrainResult``, or a model with its ``tokenizer``.
     Every word is predicted (long sentences through windows), so nothing is silently dropped.
     """
     tagger = as_tagger(model, tokenizer, **kwargs)
@@ -563,42 +569,6 @@ def evaluate_ner(model, split, tokenizer=None, *, max_samples: int | None = None
 
 
 # ---------------------------------------------------------------- training
-
-
-@dataclass
-class NERRun:
-    """The result of :func:`train_ner`: the best model (also saved in ``out_dir``) and its history."""
-
-    model: object
-    tokenizer: object
-    labels: list[str]
-    out_dir: Path
-    history: list[dict] = field(default_factory=list)
-    dev: dict = field(default_factory=dict)
-    max_length: int = 128
-    stride: int = DEFAULT_STRIDE
-    trainer: object = None
-    windowed_train_sentences: int = 0
-
-    def tagger(self, **kwargs) -> Tagger:
-        kwargs.setdefault("max_length", self.max_length)
-        kwargs.setdefault("stride", self.stride)
-        return Tagger(self.model, self.tokenizer, **kwargs)
-
-    def evaluate(self, split, **kwargs) -> NERReport:
-        return evaluate_ner(self.tagger(), split, **kwargs)
-
-    def plot(self, ax=None):
-        """Training loss and dev F1 per epoch."""
-        from .viz import plot_training_curve
-
-        return plot_training_curve(self.history, metric="eval_f1", ax=ax)
-
-    @property
-    def name(self) -> str:
-        from .models import describe
-
-        return describe(self.model)
 
 
 def as_dataset(data, entity_type: str = "Entity"):
@@ -693,61 +663,48 @@ class LengthBucketSampler:
         return iter(length_bucketed_order(self.lengths, self.batch_size))
 
 
-def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *, epochs: float | None = None,
-              learning_rate: float | None = None, batch_size: int | None = None, max_length: int | None = None,
-              stride: int | None = None, max_train_samples: int | None = None,
-              max_eval_samples: int | None = None, seed: int = 42, label_all_tokens: bool = False,
-              early_stopping_patience: int | None = 2, warmup: float = 0.0, weight_decay: float = 0.01,
-              entity_type: str = "Entity", group_by_length: bool = False, progress: bool = True) -> NERRun:
+def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *, sizes=None,
+              epochs: float | None = None, learning_rate: float | None = None, batch_size: int | None = None,
+              max_length: int | None = None, stride: int | None = None, max_train_samples: int | None = None,
+              max_eval_samples: int | None = None, warmup: float | None = None, seed: int = 42,
+              label_all_tokens: bool = False, early_stopping_patience: int | None = 2, entity_type: str = "Entity",
+              group_by_length: bool = False, progress: bool = True, resume: bool = False,
+              keep_checkpoints: bool = False) -> TrainResult:
     """Fine-tune ``model`` for NER on ``data`` and keep the checkpoint with the best dev F1.
 
     ``data``: a DatasetDict (``train``, ``devel``/``validation``, ``test``), a folder of BioBERT TSV files,
-    or ``"sample"``. Sizes left as None come from ``wb.run_sizes("ner")`` (fast mode on a CPU; the full
-    recipe is BioBERT's: lr 5e-5, batch 32, max length 192).
+    or ``"sample"``. ``sizes`` (a ``wb.run_sizes("ner")``) and the single size arguments (``epochs``, ...)
+    override fast/full mode's sizes; the full recipe is BioBERT's (lr 5e-5, batch 32, max length 192).
     The best model is saved to ``out_dir`` (default ``runs/ner/model``) with its labels, max length and
     dev scores, so ``load_tagger(out_dir)`` and ``python -m workbench ner predict`` can reuse it.
-    Batches are random, as in Hugging Face's ``run_ner.py``. ``group_by_length=True`` makes batches of
-    similar length, in random order (``length_bucketed_order``, with ``token_weighted_loss``): less
-    padding, so 1.8x faster training on a CPU; but at a small budget (one epoch, 1500 sentences, mean of
-    3 seeds in bench/ner.py) it cost 0.041 entity F1 on NCBI-disease (0.003 on BC5CDR), so it is off by
-    default. ``warmup``: fraction of steps with a rising learning rate (0, the Hugging Face default).
+    Checkpoints go to ``out_dir/checkpoints``; ``resume=True`` continues an interrupted run.
+    Batches are random, as in Hugging Face's ``run_ner.py``; ``group_by_length=True`` makes batches of
+    similar length in random order (``length_bucketed_order``, with ``token_weighted_loss``): less padding,
+    faster on a CPU, but slightly lower F1 on short budgets (``bench/ner.py`` measures both).
     """
-    import torch
     from torch.utils.data import SequentialSampler
-    from transformers import (
-        DataCollatorForTokenClassification,
-        EarlyStoppingCallback,
-        PrinterCallback,
-        ProgressCallback,
-        Trainer,
-        TrainingArguments,
-    )
+    from transformers import DataCollatorForTokenClassification, EarlyStoppingCallback, Trainer
 
+    from . import training
     from .env import run_sizes, runs_dir, set_seed
     from .models import load_model, load_tokenizer, save_model
 
-    sizes = run_sizes("ner")
-    epochs = sizes.epochs if epochs is None else epochs
-    learning_rate = learning_rate or sizes.learning_rate
-    batch_size = batch_size or sizes.batch_size
-    max_length = max_length or sizes.max_length
-    stride = min(DEFAULT_STRIDE, max_length // 4) if stride is None else stride
+    sizes = run_sizes("ner", **{**(vars(sizes) if sizes else {}), "epochs": epochs, "learning_rate": learning_rate,
+                                "batch_size": batch_size, "max_length": max_length, "warmup": warmup,
+                                "max_train_samples": max_train_samples, "max_eval_samples": max_eval_samples})
+    stride = window_stride(sizes.max_length, stride)
     data = as_dataset(data, entity_type)
     out_dir = Path(out_dir) if out_dir is not None else runs_dir("ner", "model")
     set_seed(seed)
 
-    train = data["train"]
-    if max_train_samples is not None and max_train_samples < len(train):
-        train = train.shuffle(seed=seed).select(range(max_train_samples))
-    dev = dev_split(data)
-    if dev is not None and max_eval_samples is not None and max_eval_samples < len(dev):
-        dev = dev.select(range(max_eval_samples))
+    train = training.subset(data["train"], sizes.max_train_samples, seed)
+    dev = training.subset(dev_split(data), sizes.max_eval_samples, shuffle=False)
     data_labels = tag_names(data["train"])
     labels = _label_plan(model, data_labels)
     tokenizer = load_tokenizer(model)
     net = load_model(model, task="token-classification", labels=labels)
 
-    enc_kw = dict(max_length=max_length, stride=stride, label_all_tokens=label_all_tokens, labels=labels)
+    enc_kw = dict(max_length=sizes.max_length, stride=stride, label_all_tokens=label_all_tokens, labels=labels)
     train_enc = encode(tokenizer, train["tokens"], _ids_for(train, labels), **enc_kw)
     dev_ids = _ids_for(dev, labels) if dev is not None else None
     dev_enc = encode(tokenizer, dev["tokens"], dev_ids, **enc_kw) if dev is not None else None
@@ -771,81 +728,47 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
             return LengthBucketSampler([len(w.input_ids) for w in train_enc.windows],
                                        self.args.train_batch_size * self.args.gradient_accumulation_steps)
 
-    work = Path(tempfile.mkdtemp(prefix="checkpoints-", dir=out_dir.parent if out_dir.parent.exists() else None))
-    cuda = torch.cuda.is_available()
-    args = TrainingArguments(
-        output_dir=str(work), num_train_epochs=epochs, learning_rate=learning_rate,
-        per_device_train_batch_size=batch_size, per_device_eval_batch_size=max(batch_size, 32),
-        weight_decay=weight_decay, warmup_steps=warmup, seed=seed, data_seed=seed,
-        eval_strategy="epoch" if dev is not None else "no", save_strategy="epoch" if dev is not None else "no",
-        load_best_model_at_end=dev is not None, metric_for_best_model="f1", greater_is_better=True,
-        save_total_limit=1, save_only_model=True, logging_strategy="steps",
-        logging_steps=max(1, math.ceil(len(train_enc.windows) / batch_size / 4)),
-        report_to="none", disable_tqdm=not progress, use_cpu=not cuda, fp16=cuda,
-        dataloader_num_workers=0)
+    steps = math.ceil(len(train_enc.windows) / sizes.batch_size)
+    args = training.training_args(sizes, out_dir, evaluate=dev is not None, metric="f1", seed=seed,
+                                  progress=progress, steps_per_epoch=steps)
     callbacks = [EarlyStoppingCallback(early_stopping_patience)] if dev is not None and early_stopping_patience else []
     loss_func = None  # the model's own mean per batch
     if group_by_length:  # length buckets: every labelled piece weighted the same (see token_weighted_loss)
         labelled = sum(sum(lab != IGNORE for lab in w.labels) for w in train_enc.windows)
-        steps = math.ceil(len(train_enc.windows) / batch_size)
         loss_func = token_weighted_loss(max(1.0, labelled / steps) * args.gradient_accumulation_steps)
-    trainer = _Trainer(model=net, args=args, train_dataset=train_enc.dataset(), compute_loss_func=loss_func,
-                       eval_dataset=dev_enc.dataset() if dev_enc is not None else None,
-                       data_collator=DataCollatorForTokenClassification(tokenizer),
-                       processing_class=tokenizer, compute_metrics=compute_metrics if dev is not None else None,
-                       callbacks=callbacks)
-    # A progress bar, not a dict of numbers every few steps: the curve is plotted afterwards (run.plot()).
-    trainer.remove_callback(PrinterCallback)
-    if trainer.pop_callback(ProgressCallback) is not None:
-        trainer.add_callback(_quiet_progress())
-    try:
-        trainer.train()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    trainer = training.make_trainer(
+        _Trainer, progress=progress, model=net, args=args, train_dataset=train_enc.dataset(),
+        compute_loss_func=loss_func, eval_dataset=dev_enc.dataset() if dev_enc is not None else None,
+        data_collator=DataCollatorForTokenClassification(tokenizer), processing_class=tokenizer,
+        compute_metrics=compute_metrics if dev is not None else None, callbacks=callbacks)
+    training.fit(trainer, out_dir, resume=resume)
     history = list(trainer.state.log_history)
-    evals = [h for h in history if "eval_f1" in h]
-    best = max(evals, key=lambda h: h["eval_f1"]) if evals else {}
-    dev_scores = {k[5:]: v for k, v in best.items() if k.startswith("eval_") and isinstance(v, float)}
-    save_model(net, tokenizer, out_dir, task="ner", labels=labels, max_length=max_length, stride=stride,
-               train_sentences=len(train), epochs=epochs, learning_rate=learning_rate, dev=dev_scores)
-    return NERRun(net, tokenizer, labels, out_dir, history, dev_scores, max_length, stride, trainer,
-                  train_enc.windowed_sentences)
-
-
-def _quiet_progress():
-    """The Trainer's progress bar without its per-step log lines."""
-    from transformers import ProgressCallback
-
-    class QuietProgress(ProgressCallback):
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            pass
-
-    return QuietProgress()
+    dev_scores = training.best_eval(history, "f1")
+    settings = dict(max_length=sizes.max_length, stride=stride, epochs=sizes.epochs,
+                    learning_rate=sizes.learning_rate, batch_size=sizes.batch_size, train_sentences=len(train),
+                    windowed_train_sentences=train_enc.windowed_sentences)
+    save_model(net, tokenizer, out_dir, task="ner", labels=labels, dev=dev_scores,
+               **{k: v for k, v in settings.items() if k != "windowed_train_sentences"})
+    training.finish(out_dir, keep_checkpoints)
+    return TrainResult("ner", net, tokenizer, out_dir, trainer, history, dev_scores, {"model": describe(net)},
+                       settings)
 
 
 def sample_tagger(retrain: bool = False, model: str = "biobert") -> Tagger:
     """A tagger fine-tuned on the project sample (Disease, Chemical, Gene), cached under ``runs/ner/``.
 
-    The first call trains it with the fast sizes (about a minute on a CPU); later calls load it.
-    Offline this is the stand-in model -- useful for pipelines and demos, not BioBERT.
+    The first call trains it with the fast sizes (about a minute on a CPU) and says so; later calls load
+    it. Offline this is the stand-in model -- useful for pipelines and demos, not BioBERT.
     """
-    from .env import run_sizes, runs_dir
-    from .models import resolve
+    from . import training
+    from .env import run_sizes
 
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", resolve(model).display_name)[:60]
-    out = runs_dir("ner") / f"sample-tagger-{safe}"
-    if retrain or not (out / "config.json").exists():
-        sizes = run_sizes("ner", fast=True)
-        tmp = Path(tempfile.mkdtemp(prefix=out.name + "-", dir=out.parent))
-        train_ner("sample", model, tmp, epochs=sizes.epochs, learning_rate=sizes.learning_rate,
-                  batch_size=sizes.batch_size, max_length=sizes.max_length, progress=False)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    return load_tagger(out)
+    def build(folder: Path) -> None:
+        train_ner("sample", model, folder, sizes=run_sizes("ner", fast=True), progress=False)
 
+    return load_tagger(training.cached_model("sample-tagger", model, build, retrain=retrain, task="ner"))
 
-__all__ = ["DEFAULT_STRIDE", "ERROR_KINDS", "Encoded", "NERReport", "NERRun", "Tagger", "Window", "as_tagger",
-           "check_label_set", "encode", "entity_scores", "error_analysis", "evaluate_ner", "load_tagger",
-           "merge_windows", "plan_windows", "predict_entities", "round_trip", "sample_tagger", "train_ner",
+__all__ = ["DEFAULT_STRIDE", "ERROR_KINDS", "Encoded", "NERReport", "TrainResult", "Tagger", "Window", "as_tagger",
+           "DEFAULT_MAX_LENGTH", "check_label_set", "encode", "entity_scores", "error_analysis", "evaluate_ner", "load_tagger",
+           "merge_windows", "plan_windows", "predict_entities", "round_trip", "sample_tagger", "train_ner", "window_stride",
            "word_logits", "word_pieces", "DataFormatError"]

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 
+from ..env import run_sizes
 from ..qa import (
     MAX_ANSWER_LEN,
     MAX_LENGTH,
@@ -13,21 +15,23 @@ from ..qa import (
     evaluate_squad,
     load_bioasq,
     load_bioasq_folder,
-    train,
+    train_qa,
 )
 from . import print_json
 
 
 def _cmd_train(args) -> int:
-    def sample_limit(n):
-        return -1 if n == -1 else (n if n > 0 else None)
-
+    sizes = None
+    if args.all_samples:  # the whole files, whatever fast mode says
+        sizes = dataclasses.replace(run_sizes("qa"), max_train_samples=None, max_eval_samples=None)
     with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines; stdout stays pure JSON
-        result = train(args.model, args.data, args.out, args.dev, epochs=args.epochs, batch_size=args.batch_size,
-                       learning_rate=args.lr, max_train_samples=sample_limit(args.max_train_samples),
-                       max_eval_samples=sample_limit(args.max_eval_samples), max_length=args.max_length,
-                       doc_stride=args.doc_stride, disable_tqdm=True)
-    print_json({**result.metrics, "saved_to": str(result.out_dir)})
+        result = train_qa((args.data, args.dev), args.model, args.out, sizes=sizes, epochs=args.epochs,
+                          batch_size=args.batch_size, learning_rate=args.lr, max_train_samples=args.max_train_samples,
+                          max_eval_samples=args.max_eval_samples, max_length=args.max_length,
+                          doc_stride=args.doc_stride, progress=False, resume=args.resume)
+    dev = {k: result.dev[k] for k in ("exact_match", "f1") if k in result.dev}
+    print_json({"model": result.name, "train_examples": result.settings["train_examples"],
+                "epochs": result.settings["epochs"], **dev, "saved_to": str(result.out_dir)})
     return 0
 
 
@@ -40,7 +44,7 @@ def _cmd_evaluate(args) -> int:
         raise ValueError("give either --data SQUAD.json or BioASQ files (--bioasq-test with --golden, or --bioasq-dir)")
     kw = _window_kwargs(args)
     if args.data:
-        metrics = evaluate_squad(args.model, None, args.data, max_samples=args.max_samples, **kw)
+        metrics = evaluate_squad(args.model, args.data, max_samples=args.max_samples, **kw)
     else:
         if args.bioasq_dir:
             ds = load_bioasq_folder(args.bioasq_dir)
@@ -48,7 +52,7 @@ def _cmd_evaluate(args) -> int:
             if not args.golden:
                 raise ValueError("--bioasq-test needs --golden (the matching *_golden.json file(s))")
             ds = load_bioasq(args.bioasq_test, args.golden)
-        metrics = evaluate_bioasq(args.model, None, ds, top_k=args.top_k, max_questions=args.max_samples, **kw)
+        metrics = evaluate_bioasq(args.model, ds, top_k=args.top_k, max_questions=args.max_samples, **kw)
     print_json(metrics)
     return 0
 
@@ -89,9 +93,10 @@ def register_cli(subparsers) -> None:
     p.add_argument("--epochs", type=float)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--max-train-samples", type=int, default=-1,
-                   help="use N training questions (default: wb.run_sizes('qa'); 0 or less: all)")
-    p.add_argument("--max-eval-samples", type=int, default=-1)
+    p.add_argument("--max-train-samples", type=int, help="use N training questions (default: wb.run_sizes('qa'))")
+    p.add_argument("--max-eval-samples", type=int, help="score N dev questions each epoch (default: wb.run_sizes('qa'))")
+    p.add_argument("--all-samples", action="store_true", help="train and score on whole files, even in fast mode")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     p.add_argument("--max-length", type=int, help="tokens per window (default: wb.run_sizes('qa'))")
     p.add_argument("--doc-stride", type=int, help="overlap between windows (default: a third of --max-length, at most 128)")
     p.set_defaults(func=_cmd_train)

@@ -1,0 +1,249 @@
+"""The one fine-tuning recipe behind ``wb.ner``, ``wb.qa`` and ``wb.relations``.
+
+Every task trains the same way, so what you learn in notebook 02 carries over to 03 and 04:
+
+* sizes come from ``wb.run_sizes(task, **overrides)`` (fast mode on a CPU, the published recipe on a GPU);
+* :func:`subset` takes a seeded random subset of the training split and the first rows of the dev split;
+* :func:`training_args` builds the ``TrainingArguments`` (seed, warm-up fraction, weight decay, fp16 on a
+  GPU, checkpoints every epoch under ``<out_dir>/checkpoints`` so an interrupted run can resume);
+* :func:`fit` runs the ``Trainer`` -- resuming from the last checkpoint with ``resume=True`` -- and
+  removes the checkpoints once the final model is saved;
+* every trainer returns a :class:`TrainResult`, every evaluator is ``evaluate_*(model, data, tokenizer=None)``;
+* :func:`cached_model` trains a small demo model once (``wb.ner.sample_tagger()``, ...) and reuses it.
+
+``WORKBENCH_MAX_STEPS=N`` caps every training run at ``N`` optimizer steps: the one knob that lets the
+full-mode rehearsal (real recipe, real corpora, tiny models) fit in CI. Unset, training is not capped.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+MAX_STEPS_ENV = "WORKBENCH_MAX_STEPS"
+CHECKPOINTS = "checkpoints"
+
+
+def max_steps_cap() -> int:
+    """``$WORKBENCH_MAX_STEPS`` as an int (-1: no cap). A bad value is a clear error."""
+    value = os.environ.get(MAX_STEPS_ENV, "").strip()
+    if not value:
+        return -1
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{MAX_STEPS_ENV}={value!r}: use a positive whole number of steps, or unset it")
+    return int(value)
+
+
+def subset(split, n: int | None, seed: int = 42, shuffle: bool = True):
+    """At most ``n`` rows of ``split``: a seeded random subset (``shuffle``) or the first ``n`` rows."""
+    if split is None or n is None or n >= len(split):
+        return split
+    if n < 1:
+        raise ValueError(f"a subset needs at least 1 row, got {n}")
+    return split.shuffle(seed=seed).select(range(n)) if shuffle else split.select(range(n))
+
+
+def checkpoints_dir(out_dir: str | Path) -> Path:
+    """Where a run keeps its Trainer checkpoints: ``<out_dir>/checkpoints``."""
+    return Path(out_dir) / CHECKPOINTS
+
+
+def last_checkpoint(out_dir: str | Path) -> Path | None:
+    """The newest ``checkpoint-N`` folder of a run, or None."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    folder = checkpoints_dir(out_dir)
+    found = get_last_checkpoint(str(folder)) if folder.is_dir() else None
+    return Path(found) if found else None
+
+
+def training_args(sizes, out_dir: str | Path, *, evaluate: bool, metric: str | None = None, seed: int = 42,
+                  progress: bool = True, steps_per_epoch: int | None = None, **overrides):
+    """``TrainingArguments`` for one run: the shared recipe, with ``overrides`` for what a task needs.
+
+    ``sizes`` (a ``RunSizes``) gives epochs, learning rate, batch size, warm-up fraction and weight decay.
+    Checkpoints are written every epoch (needed to resume); with ``evaluate`` and a ``metric`` the best
+    epoch is kept and loaded at the end. fp16 is used on a CUDA GPU; the CPU otherwise.
+    """
+    import torch
+    from transformers import TrainingArguments
+
+    cuda = torch.cuda.is_available()
+    log_every = max(1, math.ceil((steps_per_epoch or 4) / 4))
+    best = bool(evaluate and metric)
+    kwargs = dict(
+        output_dir=str(checkpoints_dir(out_dir)), num_train_epochs=sizes.epochs, learning_rate=sizes.learning_rate,
+        per_device_train_batch_size=sizes.batch_size, per_device_eval_batch_size=max(sizes.batch_size, 32),
+        warmup_steps=sizes.warmup, weight_decay=sizes.weight_decay, seed=seed, data_seed=seed,
+        eval_strategy="epoch" if evaluate else "no", save_strategy="epoch", save_total_limit=1,
+        load_best_model_at_end=best, metric_for_best_model=metric if best else None, greater_is_better=True,
+        logging_strategy="steps", logging_steps=log_every, report_to="none", disable_tqdm=not progress,
+        use_cpu=not cuda, fp16=cuda, dataloader_pin_memory=cuda, dataloader_num_workers=0,
+        max_steps=max_steps_cap())
+    kwargs.update(overrides)
+    return TrainingArguments(**kwargs)
+
+
+def make_trainer(trainer_class=None, *, progress: bool = True, **kwargs):
+    """A ``Trainer`` (or subclass) that shows a progress bar instead of printing a dict every few steps;
+    the losses stay in ``trainer.state.log_history`` (plot them with ``TrainResult.plot``)."""
+    from transformers import PrinterCallback, ProgressCallback, Trainer
+
+    trainer = (trainer_class or Trainer)(**kwargs)
+    trainer.remove_callback(PrinterCallback)
+    if trainer.pop_callback(ProgressCallback) is not None and progress:
+        trainer.add_callback(_QuietProgress())
+    return trainer
+
+
+def _QuietProgress():
+    from transformers import ProgressCallback
+
+    class QuietProgress(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            pass
+
+    return QuietProgress()
+
+
+def fit(trainer, out_dir: str | Path, resume: bool = False) -> None:
+    """Train; with ``resume`` continue from the last checkpoint under ``<out_dir>/checkpoints``
+    (model, optimizer, scheduler, RNG and data position are restored), otherwise start afresh.
+
+    Call :func:`finish` after saving the final model (it removes the checkpoints unless kept).
+    """
+    start = last_checkpoint(out_dir) if resume else None
+    if not resume:
+        shutil.rmtree(checkpoints_dir(out_dir), ignore_errors=True)  # a previous run's, not ours
+    if resume and start is None:
+        print(f"resume: no checkpoint under {checkpoints_dir(out_dir)} -- training from the start")
+    elif start is not None:
+        print(f"resume: continuing from {start}")
+    trainer.train(resume_from_checkpoint=str(start) if start else None)
+
+
+def finish(out_dir: str | Path, keep_checkpoints: bool = False) -> None:
+    """Remove a finished run's checkpoints (the final model is saved in ``out_dir`` itself)."""
+    if not keep_checkpoints:
+        shutil.rmtree(checkpoints_dir(out_dir), ignore_errors=True)
+
+
+def best_eval(history: list[dict], metric: str) -> dict:
+    """The dev scores (``eval_`` prefix dropped) of the logged evaluation with the highest ``metric``."""
+    evals = [h for h in history if f"eval_{metric}" in h]
+    best = max(evals, key=lambda h: h[f"eval_{metric}"]) if evals else {}
+    return {k[5:]: v for k, v in best.items() if k.startswith("eval_") and isinstance(v, (int, float))}
+
+
+@dataclass
+class TrainResult:
+    """What every trainer returns (``train_ner``, ``train_qa``, ``train_relation_classifier``).
+
+    ``model``/``tokenizer``: the trained model (also saved in ``out_dir``); ``dev``: the best dev scores;
+    ``metrics``: scores on an evaluation split measured after training (RE) and the model that ran;
+    ``settings``: the sizes and options used; ``predictor``: the task's ready-to-use object (NER
+    ``Tagger``, ``RelationClassifier``; for QA, pass ``model``/``tokenizer`` to ``wb.qa.answer``).
+    """
+
+    task: str
+    model: object
+    tokenizer: object
+    out_dir: Path
+    trainer: object = None
+    history: list[dict] = field(default_factory=list)
+    dev: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    predictor: object = None
+
+    @property
+    def name(self) -> str:
+        """The model that ran (BioBERT, or the stand-in)."""
+        from .models import describe
+
+        return describe(self.model)
+
+    @property
+    def labels(self) -> list[str]:
+        config = self.model.config
+        return [config.id2label[i] for i in range(len(config.id2label))]
+
+    @property
+    def max_length(self) -> int:
+        return self.settings["max_length"]
+
+    @property
+    def stride(self) -> int:
+        return self.settings["stride"]
+
+    @property
+    def windowed_train_sentences(self) -> int:
+        """NER: training sentences longer than ``max_length`` pieces (cut into windows)."""
+        return self.settings.get("windowed_train_sentences", 0)
+
+    @property
+    def classifier(self):
+        """RE: the trained ``RelationClassifier``."""
+        return self.predictor
+
+    def tagger(self, **kwargs):
+        """NER: a ``Tagger`` on the trained model (same max length and stride as training)."""
+        from .ner import Tagger
+
+        kwargs.setdefault("max_length", self.max_length)
+        kwargs.setdefault("stride", self.stride)
+        return Tagger(self.model, self.tokenizer, **kwargs)
+
+    def evaluate(self, data, **kwargs):
+        """The task's evaluator on ``data``: ``evaluate_ner`` / ``evaluate_squad`` / ``evaluate_relations``."""
+        if self.task == "ner":
+            from .ner import evaluate_ner
+
+            return evaluate_ner(self.tagger(), data, **kwargs)
+        if self.task == "qa":
+            from .qa import evaluate_squad
+
+            return evaluate_squad(self.model, data, self.tokenizer, **kwargs)
+        from .relations import evaluate_relations
+
+        return evaluate_relations(self.predictor, data, **kwargs)
+
+    def plot(self, ax=None, metric: str | None = None):
+        """Training loss and the dev metric per epoch."""
+        from .viz import plot_training_curve
+
+        metric = metric or {"ner": "eval_f1", "qa": "eval_f1"}.get(self.task, "eval_f1")
+        return plot_training_curve(self.history, metric=metric, ax=ax)
+
+
+def cached_model(kind: str, model: str, build: Callable[[Path], object], retrain: bool = False,
+                 task: str | None = None) -> Path:
+    """Folder of a small demo model (``runs/<task>/<kind>-<model>``), built by ``build(folder)`` on first use.
+
+    The build writes to a temporary folder that is renamed into place only when it succeeded, so an
+    interrupted build never leaves a half-saved model behind. Says what it is doing: training is never silent.
+    """
+    from .env import runs_dir
+    from .models import resolve
+
+    resolved = resolve(model)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", resolved.display_name)[:60]
+    parent = runs_dir(task or kind.split("-")[0])
+    out = parent / f"{kind}-{safe}"
+    if retrain or not (out / "config.json").exists():
+        print(f"fine-tuning {resolved.display_name} for {kind} on the project sample (saved to {out}) ...")
+        tmp = Path(tempfile.mkdtemp(prefix=out.name + "-", dir=parent))
+        try:
+            build(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    return out
