@@ -62,3 +62,52 @@ def test_as_span_accepts_dicts_and_tuples():
     assert T.as_span([3, 5]) == (3, 5, "", None)
     with pytest.raises(ValueError, match="at least"):
         T.as_span((3,))
+
+
+# ---------------------------------------------------------------- Chinese text: folding, sentences, chunks
+
+
+def test_split_chinese_sentences_on_chinese_and_western_punctuation():
+    text = "第一句。第二句！第三句？第四句；“引号句。”The dose was 3.5 mg. p<0.05; end"
+    got = [text[s:e] for s, e in T.split_chinese_sentences(text)]
+    assert got == ["第一句。", "第二句！", "第三句？", "第四句；", "“引号句。”", "The dose was 3.5 mg.", "p<0.05;", "end"]
+
+
+def test_split_chinese_sentences_edges_and_keep_whole():
+    assert T.split_chinese_sentences("") == [] and T.split_chinese_sentences(" \n　") == []
+    assert [("甲。\n乙"[s:e]) for s, e in T.split_chinese_sentences("甲。\n乙")] == ["甲。", "乙"]
+    text = "术语甲。乙结束。"
+    assert T.split_chinese_sentences(text, keep_whole=[(2, 5)]) == [(0, 8)]
+    with pytest.raises(TypeError):
+        T.split_chinese_sentences(None)
+
+
+def test_split_chinese_sentences_covers_every_non_space_character():
+    text = "  BRCA1突变！！ 携带者（ＴＰ５３）风险增加。。。Mixed 中文 and English... 结尾"
+    spans = T.split_chinese_sentences(text)
+    assert all(a < b for a, b in spans) and all(spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1))
+    covered = "".join(text[a:b] for a, b in spans)
+    assert covered.replace(" ", "") == text.replace(" ", "").replace("\u3000", "")
+
+
+def test_chunk_span_prefers_commas_and_never_cuts_a_term():
+    text = "甲乙丙丁，戊己庚辛，壬癸子丑寅卯辰巳午未申酉"
+    pieces = T.chunk_span(text, 0, len(text), lambda a, b: b - a, 6, keep_whole=[(14, 18)])
+    assert all(b - a <= 6 for a, b in pieces if not (a <= 14 and 18 <= b))
+    assert [text[a:b] for a, b in pieces][:2] == ["甲乙丙丁，", "戊己庚辛，"]
+    assert "".join(text[a:b] for a, b in pieces) == text
+    assert not any(a < 18 and 14 < b and not (a <= 14 and 18 <= b) for a, b in pieces), "term cut in two"
+
+
+def test_chunk_span_keeps_an_oversized_term_whole():
+    text = "短" + "长" * 10 + "尾"
+    pieces = T.chunk_span(text, 0, len(text), lambda a, b: b - a, 4, keep_whole=[(1, 11)])
+    assert (1, 11) in pieces and "".join(text[a:b] for a, b in pieces) == text
+
+
+def test_fold_maps_every_folded_character_back_to_its_source():
+    text = "ＢＲＣＡ１（ｎ＝５）ﬁ"
+    folded, index = T.fold(text)
+    assert folded == "BRCA1(n=5)fi"
+    assert len(index) == len(folded) and index[:5] == [0, 1, 2, 3, 4] and index[-2:] == [10, 10]
+    assert T.fold("") == ("", [])

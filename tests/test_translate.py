@@ -92,47 +92,6 @@ def test_protect_replaces_terms_with_numbered_placeholders(glossary):
     assert [m.term.en for m in matches] == ["cisplatin", "gemcitabine", "breast cancer"]
 
 
-# ---------------------------------------------------------------- sentences and chunks
-
-
-def test_split_sentences_on_chinese_and_western_punctuation():
-    text = "第一句。第二句！第三句？第四句；“引号句。”The dose was 3.5 mg. p<0.05; end"
-    got = [text[s:e] for s, e in T.split_sentences(text)]
-    assert got == ["第一句。", "第二句！", "第三句？", "第四句；", "“引号句。”", "The dose was 3.5 mg.", "p<0.05;", "end"]
-
-
-def test_split_sentences_edges_and_keep_whole():
-    assert T.split_sentences("") == [] and T.split_sentences(" \n　") == []
-    assert [("甲。\n乙"[s:e]) for s, e in T.split_sentences("甲。\n乙")] == ["甲。", "乙"]
-    text = "术语甲。乙结束。"
-    assert T.split_sentences(text, keep_whole=[(2, 5)]) == [(0, 8)]
-    with pytest.raises(TypeError):
-        T.split_sentences(None)
-
-
-def test_split_sentences_covers_every_non_space_character():
-    text = "  BRCA1突变！！ 携带者（ＴＰ５３）风险增加。。。Mixed 中文 and English... 结尾"
-    spans = T.split_sentences(text)
-    assert all(a < b for a, b in spans) and all(spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1))
-    covered = "".join(text[a:b] for a, b in spans)
-    assert covered.replace(" ", "") == text.replace(" ", "").replace("\u3000", "")
-
-
-def test_chunk_span_prefers_commas_and_never_cuts_a_term():
-    text = "甲乙丙丁，戊己庚辛，壬癸子丑寅卯辰巳午未申酉"
-    pieces = T.chunk_span(text, 0, len(text), lambda a, b: b - a, 6, keep_whole=[(14, 18)])
-    assert all(b - a <= 6 for a, b in pieces if not (a <= 14 and 18 <= b))
-    assert [text[a:b] for a, b in pieces][:2] == ["甲乙丙丁，", "戊己庚辛，"]
-    assert "".join(text[a:b] for a, b in pieces) == text
-    assert not any(a < 18 and 14 < b and not (a <= 14 and 18 <= b) for a, b in pieces), "term cut in two"
-
-
-def test_chunk_span_keeps_an_oversized_term_whole():
-    text = "短" + "长" * 10 + "尾"
-    pieces = T.chunk_span(text, 0, len(text), lambda a, b: b - a, 4, keep_whole=[(1, 11)])
-    assert (1, 11) in pieces and "".join(text[a:b] for a, b in pieces) == text
-
-
 # ---------------------------------------------------------------- restoring terms
 
 
@@ -305,7 +264,7 @@ def test_sample_data_is_consistent(samples, glossary):
         assert T.split_sentences(s["zh"]) == [(0, len(s["zh"]))], f"line {s['line']}: not one sentence"
         for m in glossary.find(s["zh"]):
             assert m.term.en.lower() in s["en"].lower(), f"line {s['line']}: {m.term.en!r} missing from reference"
-    abstracts = T.load_abstracts()
+    abstracts = T.load_sample_abstracts()
     assert sum(len(a["zh"]) for a in abstracts) == sum(len(s["zh"]) for s in samples)
 
 
@@ -320,7 +279,7 @@ def test_bad_sample_file_names_file_and_line(tmp_path):
 
 
 def test_glossary_entities_project_onto_the_exact_source_term(standin, glossary):
-    abstracts = T.load_abstracts()
+    abstracts = T.load_sample_abstracts()
     results = T.translate_then_extract([a["zh"] for a in abstracts], translator=standin, ner=glossary.tagger())
     by_en = {t.en.lower(): t.zh for t in glossary}
     n = 0
@@ -384,7 +343,7 @@ def test_relation_records_get_projected_heads_and_tails(standin, glossary):
         return out
 
     [r] = T.translate_then_extract(["顺铂是治疗非小细胞肺癌的一线化疗药物。"], translator=standin, ner=tagger,
-                                   re=relations)
+                                   relations=relations)
     rel = r.relations[0]
     assert (rel["head"]["zh_text"], rel["tail"]["zh_text"], rel["label"]) == ("顺铂", "非小细胞肺癌", "treats")
     assert json.loads(json.dumps(r.to_dict(), ensure_ascii=False))["relations"][0]["tail"]["projection"] == "glossary"
@@ -397,11 +356,27 @@ def test_flat_relation_records_are_grouped_by_doc(standin, glossary):
         return [{"doc": d, "head": ents[0], "tail": ents[-1], "label": "assoc"}
                 for d, ents in enumerate(tagger(texts)) if len(ents) > 1]
 
-    out = T.translate_then_extract(["顺铂引起肾毒性。", "没有实体。"], translator=standin, ner=tagger, re=flat)
+    out = T.translate_then_extract(["顺铂引起肾毒性。", "没有实体。"], translator=standin, ner=tagger, relations=flat)
     assert [len(r.relations) for r in out] == [1, 0]
     assert out[0].relations[0]["tail"]["zh_text"] == "肾毒性"
     with pytest.raises(ValueError, match="'doc'"):
-        T.translate_then_extract(["顺铂。"], translator=standin, ner=tagger, re=lambda ts: [{"label": "x"}])
+        T.translate_then_extract(["顺铂。"], translator=standin, ner=tagger, relations=lambda ts: [{"label": "x"}])
+
+
+def test_re_is_a_deprecated_alias_of_relations(standin, glossary):
+    tagger = glossary.tagger()
+
+    def one_each(texts):
+        return [[{"head": ents[0], "tail": ents[-1], "label": "assoc"}] for ents in tagger(texts)]
+
+    with pytest.warns(DeprecationWarning, match="relations="):
+        [old] = T.translate_then_extract(["顺铂引起肾毒性。"], translator=standin, ner=tagger, re=one_each)
+    [new] = T.translate_then_extract(["顺铂引起肾毒性。"], translator=standin, ner=tagger, relations=one_each)
+    assert old.relations == new.relations and new.relations[0]["tail"]["zh_text"] == "肾毒性"
+    with pytest.raises(TypeError, match="relations= only"):
+        T.translate_then_extract(["顺铂。"], translator=standin, ner=tagger, re=one_each, relations=one_each)
+    with pytest.raises(TypeError, match="unexpected keyword.*rel"):
+        T.translate_then_extract(["顺铂。"], translator=standin, ner=tagger, rel=one_each)
 
 
 def test_format_parallel_highlights_both_sides_and_lists_lost_entities(standin):
@@ -410,6 +385,19 @@ def test_format_parallel_highlights_both_sides_and_lists_lost_entities(standin):
     html = T.format_parallel(r, title="demo")
     assert html.count("<mark") == 3 and "&lt;" in html and T.STANDIN_LABEL in html
     assert "not projected onto the source: first-line (Other)" in html
+
+
+def test_show_parallel_prints_a_plain_text_fallback_outside_jupyter(standin, glossary, capsys):
+    [r] = T.translate_then_extract(["顺铂引起肾毒性。"], translator=standin, ner=glossary.tagger())
+    T.show_parallel(r)
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [r.source, r.text] and "  nephrotoxicity (Disease) -> 肾毒性 [glossary]" in out
+
+
+def test_split_sentences_is_the_chinese_splitter_of_workbench_text():
+    from workbench import text
+
+    assert T.split_sentences is text.split_chinese_sentences and T.fold is text.fold
 
 
 def test_entity_text_f1():
@@ -488,6 +476,28 @@ def test_marian_save_and_reload_gives_the_same_translations(tiny_marian, tmp_pat
     reloaded = T.load_translator(folder, num_beams=1, do_sample=False)
     assert isinstance(reloaded, T.MarianTranslator) and reloaded.max_tokens == 24
     assert reloaded.translate_batch(sents) == before
+
+
+def test_marian_device_auto_prefers_cuda_and_cuda_without_it_is_an_error(tiny_marian, tmp_path, monkeypatch):
+    import torch
+
+    from workbench.translate import backends
+
+    assert backends._device("cpu") == "cpu"
+    with pytest.raises(ValueError, match="device must be"):
+        backends._device("gpu")
+    folder = tiny_marian.save(tmp_path / "marian")
+    on_cpu = T.MarianTranslator.from_pretrained(folder, device="cpu", num_beams=1)
+    assert next(on_cpu.model.parameters()).device.type == "cpu" and on_cpu.translate_batch(["顺铂"])
+    if torch.cuda.is_available():
+        print("CUDA is available: the no-CUDA error path cannot be checked here")
+        assert backends._device("auto") == "cuda"
+        return
+    assert backends._device("auto") == "cpu"
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        T.load_translator(folder, device="cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert backends._device("auto") == "cuda" and backends._device("cuda:1") == "cuda:1"
 
 
 # ---------------------------------------------------------------- command line

@@ -123,3 +123,109 @@ def tags_to_spans(offsets, tags) -> list[tuple[int, int, str]]:
     if cur is not None:
         spans.append(tuple(cur))
     return spans
+
+
+# ---------------------------------------------------------------- Chinese text: folding, sentences, chunks
+# (used by workbench.translate; offsets always refer to the original, unfolded text)
+
+_CJK_STOPS = "。！？；…．"
+_WEST_STOPS = ".!?;"
+_CLOSERS = "”’」』）)]】》\"'"
+_SOFT_BREAKS = "，,、：:；; \t"
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """Width-fold ``text`` character by character (NFKC: ``５``->``5``, ``（``->``(``).
+
+    Returns the folded text and, for each folded character, the index of the original character
+    it came from -- so a match found in the folded text maps back to exact source offsets.
+    """
+    import unicodedata
+
+    out, index = [], []
+    for i, ch in enumerate(text):
+        norm = unicodedata.normalize("NFKC", ch) or ch
+        out.append(norm)
+        index.extend([i] * len(norm))
+    return "".join(out), index
+
+
+def split_chinese_sentences(text: str, keep_whole=()) -> list[tuple[int, int]]:
+    """Sentence spans ``[(start, end), ...]`` of ``text`` (whitespace trimmed, empty ones dropped).
+
+    Splits after Chinese 。！？；…． (and closing quotes/brackets), after Western . ! ? ; only when a
+    space or the end follows (so ``3.5`` and ``p<0.05`` stay whole), and at newlines. No split
+    falls inside a span of ``keep_whole`` (e.g. glossary terms).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    inside = set()
+    for s, e in keep_whole:
+        inside.update(range(s + 1, e))
+    spans, start, i, n = [], 0, 0, len(text)
+
+    def push(s, e):
+        spans.extend(trim_spans(text, [(s, e)]))
+
+    while i < n:
+        ch = text[i]
+        if ch in "\n\r" and i not in inside:
+            push(start, i)
+            start = i = i + 1
+            continue
+        if ch in _CJK_STOPS or ch in _WEST_STOPS:
+            j = i + 1
+            while j < n and (text[j] in _CJK_STOPS or text[j] in _WEST_STOPS):
+                j += 1
+            while j < n and text[j] in _CLOSERS:
+                j += 1
+            cjk = any(c in _CJK_STOPS for c in text[i:j])
+            if (cjk or j == n or text[j].isspace()) and j not in inside:
+                push(start, j)
+                start = i = j
+                continue
+            i = j
+            continue
+        i += 1
+    push(start, n)
+    return spans
+
+
+def chunk_span(text: str, start: int, end: int, measure, max_tokens: int, keep_whole=()) -> list[tuple[int, int]]:
+    """Cut ``text[start:end]`` into pieces with ``measure(s, e) <= max_tokens``.
+
+    Cuts go after commas/colons/spaces first; a piece with no such cut that still does not fit is
+    cut between characters. No cut falls inside a ``keep_whole`` span. Pieces keep their order and
+    together cover every non-space character of the input exactly once.
+    """
+    if measure(start, end) <= max_tokens:
+        return [(start, end)]
+    blocked = set()
+    for s, e in keep_whole:
+        blocked.update(range(s + 1, e))
+    soft = [p for p in range(start + 1, end) if text[p - 1] in _SOFT_BREAKS and p not in blocked]
+    hard = [p for p in range(start + 1, end) if p not in blocked]
+    pieces, cur = [], start
+    while cur < end:
+        if measure(cur, end) <= max_tokens:
+            pieces.append((cur, end))
+            break
+        cut = _farthest_fit([p for p in soft if p > cur], cur, measure, max_tokens)
+        if cut is None:
+            cut = _farthest_fit([p for p in hard if p > cur], cur, measure, max_tokens)
+        if cut is None:  # a single unbreakable term longer than the limit: keep it whole
+            cut = next((p for p in hard if p > cur), end)
+        pieces.append((cur, cut))
+        cur = cut
+    return trim_spans(text, pieces)  # trim spaces at the cut points
+
+
+def _farthest_fit(cuts, cur, measure, limit):
+    lo, hi, best = 0, len(cuts) - 1, None
+    while lo <= hi:  # token counts grow with length: binary search the farthest cut that fits
+        mid = (lo + hi) // 2
+        if measure(cur, cuts[mid]) <= limit:
+            best, lo = cuts[mid], mid + 1
+        else:
+            hi = mid - 1
+    return best

@@ -59,11 +59,12 @@ def format_spans(text: str, spans, colors: Mapping[str, str] | None = None, titl
 
 def show_spans(text: str, spans, **kwargs) -> None:
     """Display :func:`format_spans` in a notebook (prints plain text outside Jupyter)."""
-    _show_html(format_spans(text, spans, **kwargs),
-               fallback=text + "\n" + "\n".join(f"  {as_span(s)}" for s in spans))
+    show_html(format_spans(text, spans, **kwargs),
+              fallback=text + "\n" + "\n".join(f"  {as_span(s)}" for s in spans))
 
 
-def _show_html(markup: str, fallback: str) -> None:
+def show_html(markup: str, fallback: str) -> None:
+    """Display HTML ``markup`` in Jupyter; elsewhere print the plain-text ``fallback``."""
     try:
         from IPython import get_ipython
         from IPython.display import HTML, display
@@ -74,6 +75,9 @@ def _show_html(markup: str, fallback: str) -> None:
     except ImportError:
         pass
     print(fallback)
+
+
+_show_html = show_html  # old private name, still used by workbench.qa
 
 
 def plot_training_curve(log_history: list[dict], metric: str = "eval_f1", ax=None):
