@@ -99,7 +99,7 @@ def throughput(classifier, n: int) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="biobert")
-    ap.add_argument("--data", default=str(wb.data.shared_data_dir() / "gad" / "1"))
+    ap.add_argument("--data", default=None, help="GAD fold folder (default: fold 1 of wb.data.corpus_dir('gad'))")
     ap.add_argument("--train", type=int, default=1000, help="training sentences (shuffled subset)")
     ap.add_argument("--epochs", type=float, default=1)
     ap.add_argument("--batch-size", type=int, default=16)
@@ -109,7 +109,7 @@ def main(argv=None) -> int:
     ap.add_argument("--sentences", type=int, default=300, help="raw sentences for the throughput test")
     args = ap.parse_args(argv)
     wb.env.quiet_libraries()
-    data = R.load_re_dataset(args.data)
+    data = R.load_re_dataset(args.data or wb.data.corpus_dir("gad") / "1")
     model_label = wb.resolve(args.model).display_name
     budget = (args.train, args.epochs, args.batch_size, args.lr, args.max_length, args.seed)
     print(f"GAD fold 1: train {len(data['train'])}, test {len(data['test'])}; model: {model_label}")

@@ -94,6 +94,7 @@ def test_sample_matches_its_generator(tmp_path):
 
 def test_shared_corpus_missing_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv(data.SHARED_ENV, str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))  # not in a download cache either (offline)
     with pytest.raises(FileNotFoundError, match="WORKBENCH_SHARED_DATA"):
         data.shared_corpus("ncbi_disease")
 

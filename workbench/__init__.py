@@ -1,7 +1,8 @@
 """biomedical-NLP workbench: the small package the notebooks rest on.
 
 ``import workbench as wb`` is cheap: torch/transformers load only when a function needs them.
-Task modules: ``wb.ner``, ``wb.qa``, ``wb.relations``, ``wb.translate``, ``wb.widgets``.
+Task modules: ``wb.ner``, ``wb.qa``, ``wb.relations``, ``wb.translate``, ``wb.widgets``;
+real corpora on demand: ``wb.corpora``.
 """
 
 import importlib
@@ -11,8 +12,8 @@ from .models import REGISTRY, describe, load, load_model, load_tokenizer, resolv
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"env", "models", "data", "viz", "ner", "qa", "relations", "translate", "widgets", "deploy",
-               "annotations", "usecases", "cli", "text", "taggers", "training"}
+_SUBMODULES = {"env", "models", "data", "corpora", "viz", "ner", "qa", "relations", "translate", "widgets",
+               "deploy", "annotations", "usecases", "cli", "text", "taggers", "training"}
 
 
 def __getattr__(name: str):

@@ -1,4 +1,4 @@
-"""Data loaders: the BioBERT NER TSV / CoNLL format, the project samples, the shared corpora.
+"""Data loaders: the BioBERT NER TSV / CoNLL format, the project samples, the real corpora.
 
 Taught in 01_loading_models_and_data.
 
@@ -45,14 +45,44 @@ def shared_data_dir() -> Path:
     return Path(os.environ.get(SHARED_ENV, PROJECT_ROOT.parent / "shared" / "data")).expanduser()
 
 
+def locate_corpus(name: str) -> Path | None:
+    """Where corpus ``name`` is on this machine now (shared folder, then download cache), or None."""
+    from .corpora import cached_corpus
+
+    shared = shared_data_dir() / name
+    return shared if shared.exists() else cached_corpus(name)
+
+
+def corpus_dir(name: str, path: str | Path | None = None, download: bool = True) -> Path:
+    """Folder of a real corpus, e.g. ``corpus_dir("ncbi_disease")`` or ``corpus_dir("gad") / "1"``.
+
+    Looks in order at: ``path`` (the corpus folder itself, when given), ``$WORKBENCH_SHARED_DATA/<name>``
+    (default ``../shared/data`` beside the project), the download cache (:func:`workbench.corpora.cache_dir`),
+    then downloads it when ``download`` is true (see :mod:`workbench.corpora`). Clear error otherwise.
+    """
+    from . import corpora
+
+    if path is not None:
+        folder = Path(path).expanduser()
+        if not folder.exists():
+            raise FileNotFoundError(f"{folder}: no such folder (given as the location of corpus {name!r})")
+        return folder
+    found = locate_corpus(name)
+    if found is not None:
+        return found
+    where = f"not found at {shared_data_dir() / name} (set {SHARED_ENV} to the folder of the real corpora)"
+    if name not in corpora.REGISTRY:
+        reason = corpora.NOT_DOWNLOADABLE.get(name, f"the downloadable ones are {', '.join(corpora.REGISTRY)}")
+        raise FileNotFoundError(f"real corpus {name!r} {where}; it cannot be downloaded: {reason}")
+    if not download:
+        raise FileNotFoundError(f"real corpus {name!r} {where} nor in the cache {corpora.cache_dir()}; "
+                                f"run `python -m workbench data download {name}` or pass download=True")
+    return corpora.download_corpus(name)
+
+
 def shared_corpus(name: str) -> Path:
-    """Path of one real corpus, e.g. ``shared_corpus("ncbi_disease")``; clear error when absent."""
-    path = shared_data_dir() / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"real corpus {name!r} not found at {path}. Put the shared data folder beside the project "
-            f"(../shared/data) or set {SHARED_ENV} to its location.")
-    return path
+    """Older name of :func:`corpus_dir` (shared folder, cache, then download)."""
+    return corpus_dir(name)
 
 
 def normalise_tag(tag: str, entity_type: str | None) -> str:
@@ -193,11 +223,15 @@ def load_ner_sample(**kwargs):
     return load_ner_dataset(sample_dir("ner"), **kwargs)
 
 
-def load_corpus(name: str, **kwargs):
-    """A real shared NER corpus: ``ncbi_disease`` (bare tags mapped to Disease) or ``bc5cdr_typed``."""
-    if name == "ncbi_disease":
-        kwargs.setdefault("entity_type", "Disease")
-    return load_ner_dataset(shared_corpus(name), **kwargs)
+_BARE_TAG_TYPES = {"ncbi_disease": "Disease", "bc2gm": "Gene"}
+
+
+def load_corpus(name: str, path: str | Path | None = None, download: bool = True, **kwargs):
+    """A real NER corpus as a ``DatasetDict``: ``ncbi_disease`` (bare tags read as Disease), ``bc5cdr_typed``
+    or ``bc2gm`` (read as Gene). Found or fetched by :func:`corpus_dir` (same ``path``/``download``)."""
+    if name in _BARE_TAG_TYPES:
+        kwargs.setdefault("entity_type", _BARE_TAG_TYPES[name])
+    return load_ner_dataset(corpus_dir(name, path, download), **kwargs)
 
 
 def entity_counts(dataset) -> dict[str, int]:

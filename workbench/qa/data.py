@@ -177,10 +177,10 @@ def load_bioasq(test_files, golden_files):
 
 
 def load_bioasq_folder(folder=None):
-    """All batches of a BioASQ folder (default: the shared ``bioasq_4b``) as one dataset."""
-    from ..data import shared_corpus
+    """All batches of a BioASQ folder (default: ``bioasq_4b``, found or downloaded by ``data.corpus_dir``)."""
+    from ..data import corpus_dir
 
-    pairs = bioasq_files(folder or shared_corpus("bioasq_4b"))
+    pairs = bioasq_files(folder or corpus_dir("bioasq_4b"))
     return load_bioasq([t for t, _ in pairs], [g for _, g in pairs])
 
 
