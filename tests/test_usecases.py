@@ -39,9 +39,21 @@ def test_lexicon_tagger_and_samples(lexicon_ner):
 
 
 def test_default_tagger_without_the_model_says_so():
-    tagger = U.default_tagger(model=False)
+    tagger = U.default_tagger()
     assert "lexicon only" in tagger.description
     assert tagger(["BRCA1"])[0][0]["source"] == "lexicon"
+
+
+def test_default_tagger_adds_a_given_ner_tagger_and_never_trains():
+    def fake_ner(texts):
+        return [[{"start": 0, "end": 5, "label": "Gene", "text": t[:5], "score": 0.9}] for t in texts]
+
+    tagger = U.default_tagger(fake_ner)
+    ents = tagger(["ZZZQ1 and BRCA1 mutations."])[0]
+    assert [(e["text"], e["source"]) for e in ents] == [("ZZZQ1", "ner-model"), ("BRCA1", "lexicon")]
+    assert "lexicon" in tagger.description and "trained tagger" in tagger.description
+    with pytest.raises(TypeError, match="ner must be a tagger"):
+        U.default_tagger("sample")
 
 
 def test_bad_abstracts_file_names_the_line(tmp_path):
@@ -195,7 +207,8 @@ def test_gene_disease_mining_with_a_fine_tuned_sample_classifier(tmp_path, monke
     monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path))
     clf = R.sample_classifier("gene_disease", model_name="standin", epochs=1, max_train_samples=96, batch_size=16,
                               max_length=64)
-    [saved] = (tmp_path / "re" / "sample_classifiers").iterdir()
+    [saved] = [d for d in (tmp_path / "re").iterdir() if d.name.startswith("sample-classifier-gene_disease-mask-")]
+    assert (saved / "config.json").exists() and not (saved / "checkpoints").exists()
     assert R.sample_classifier("gene_disease", model_name="standin").labels == clf.labels == ["0", "1"]  # cached
     table = U.mine_gene_disease(U.load_abstracts(), lexicon_ner, clf)
     true_pairs = {("BRCA1", "breast cancer"), ("APOE", "Alzheimer disease"), ("SNCA", "Parkinson disease"),
@@ -203,4 +216,4 @@ def test_gene_disease_mining_with_a_fine_tuned_sample_classifier(tmp_path, monke
     top = set(zip(table["gene"].head(3), table["disease"].head(3)))
     assert ("BRCA1", "breast cancer") in top and top <= true_pairs | {
         ("EGFR", "non-small cell lung cancer"), ("KRAS", "colorectal cancer"), ("FLT3", "acute myeloid leukemia")}
-    assert clf.describe().startswith("stand-in")
+    assert "fine-tuned from stand-in" in clf.describe() and "not BioBERT" in clf.describe()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -400,16 +399,6 @@ class RelationClassifier:
         return out
 
 
-@dataclass
-class TrainResult:
-    """What :func:`train_relation_classifier` returns."""
-
-    classifier: RelationClassifier
-    trainer: object
-    metrics: dict
-    out_dir: Path | None
-
-
 def tokenize_dataset(dataset, tokenizer, max_length: int = 128):
     """Tokenize the ``sentence`` column (cropped around the entities with :func:`fit_window`)."""
     def encode(batch):
@@ -420,64 +409,66 @@ def tokenize_dataset(dataset, tokenizer, max_length: int = 128):
     return dataset.map(encode, batched=True, remove_columns=[c for c in dataset.column_names if c not in keep])
 
 
-def train_relation_classifier(data, model_name: str = "biobert", out_dir: str | Path | None = None, *,
+def train_relation_classifier(data, model: str = "biobert", out_dir: str | Path | None = None, *, sizes=None,
                               style: str = "mask", entity_types: Sequence[str] = ("Gene", "Disease"),
-                              epochs: float = 3, batch_size: int = 16, learning_rate: float = 5e-5,
-                              max_length: int = 128, max_train_samples: int | None = None,
-                              max_eval_samples: int | None = None, eval_split: str | None = "test",
-                              seed: int = 42, warmup_ratio: float = 0.1) -> TrainResult:
+                              epochs: float | None = None, batch_size: int | None = None,
+                              learning_rate: float | None = None, max_length: int | None = None,
+                              max_train_samples: int | None = None, max_eval_samples: int | None = None,
+                              warmup: float | None = None, eval_split: str | None = "test", seed: int = 42,
+                              progress: bool = False, resume: bool = False, keep_checkpoints: bool = False):
     """Fine-tune a sequence classifier on a marked RE ``DatasetDict`` (columns ``sentence``, ``label``).
 
-    Dynamic padding, linear decay with warm-up (the BioBERT recipe: lr 5e-5), entity-centred
-    cropping of long sentences. Evaluates on ``eval_split`` with :func:`evaluate_relations` and
-    saves to ``out_dir`` when given. Taught in 04.
+    Dynamic padding, batches of similar length, linear decay with warm-up (the BioBERT recipe: lr 5e-5),
+    entity-centred cropping of long sentences. Sizes come from ``wb.run_sizes("re")``, overridden by
+    ``sizes`` and the single size arguments. Evaluates on ``eval_split`` with :func:`evaluate_relations`
+    (``result.metrics``) and saves to ``out_dir`` (default ``runs/re/model``); ``resume=True`` continues an
+    interrupted run. Returns a ``TrainResult`` whose ``classifier`` is the :class:`RelationClassifier`. Taught in 04.
     """
-    import torch
-    from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
-    from transformers.trainer_callback import PrinterCallback
+    from transformers import DataCollatorWithPadding
 
-    from .env import runs_dir, set_seed
+    from . import training
+    from .env import run_sizes, runs_dir, set_seed
 
+    sizes = run_sizes("re", **{**(vars(sizes) if sizes else {}), "epochs": epochs, "batch_size": batch_size,
+                               "learning_rate": learning_rate, "max_length": max_length, "warmup": warmup,
+                               "max_train_samples": max_train_samples, "max_eval_samples": max_eval_samples})
+    out_dir = Path(out_dir) if out_dir is not None else runs_dir("re", "model")
     set_seed(seed)
     labels = data["train"].features["label"].names
-    tokenizer, model = prepare_model(model_name, labels, style, entity_types)
-    train = data["train"].shuffle(seed=seed)
-    if max_train_samples:
-        train = train.select(range(min(max_train_samples, len(train))))
-    args = TrainingArguments(
-        output_dir=str(runs_dir("re", "trainer")), num_train_epochs=epochs, learning_rate=learning_rate,
-        per_device_train_batch_size=batch_size, per_device_eval_batch_size=max(batch_size, 32),
-        lr_scheduler_type="linear", warmup_steps=warmup_ratio, weight_decay=0.01, seed=seed, data_seed=seed,
-        eval_strategy="no", save_strategy="no", logging_strategy="steps",
-        logging_steps=max(1, len(train) // batch_size // 4), report_to="none", disable_tqdm=True,
-        use_cpu=not torch.cuda.is_available(), fp16=torch.cuda.is_available(),
-        train_sampling_strategy="group_by_length")
-    train_tok = tokenize_dataset(train, tokenizer, max_length)
-    trainer = Trainer(model=model, args=args, train_dataset=train_tok, processing_class=tokenizer,
-                      data_collator=DataCollatorWithPadding(tokenizer))
-    trainer.remove_callback(PrinterCallback)  # losses stay in trainer.state.log_history (plot them)
-    trainer.train()
-    classifier = RelationClassifier(model, tokenizer, style=style, max_length=max_length)
-    metrics: dict = {}
+    tokenizer, net = prepare_model(model, labels, style, entity_types)
+    train = training.subset(data["train"], sizes.max_train_samples, seed)
+    train_tok = tokenize_dataset(train, tokenizer, sizes.max_length)
+    steps = -(-len(train_tok) // sizes.batch_size)
+    args = training.training_args(sizes, out_dir, evaluate=False, seed=seed, progress=progress,
+                                  steps_per_epoch=steps, lr_scheduler_type="linear",
+                                  train_sampling_strategy="group_by_length")
+    trainer = training.make_trainer(progress=progress, model=net, args=args, train_dataset=train_tok,
+                                    processing_class=tokenizer, data_collator=DataCollatorWithPadding(tokenizer))
+    training.fit(trainer, out_dir, resume=resume)
+    classifier = RelationClassifier(net, tokenizer, style=style, max_length=sizes.max_length)
+    metrics: dict = {"model": classifier.describe()}
     if eval_split and eval_split in data:
-        evaluation = data[eval_split]
-        if max_eval_samples:
-            evaluation = evaluation.select(range(min(max_eval_samples, len(evaluation))))
-        metrics = evaluate_relations(classifier, evaluation)
-    if out_dir is not None:
-        classifier.save(out_dir, metrics={k: v for k, v in metrics.items() if not isinstance(v, list)},
-                        train_examples=len(train), epochs=epochs)
-    return TrainResult(classifier, trainer, metrics, Path(out_dir) if out_dir else None)
+        metrics = evaluate_relations(classifier, training.subset(data[eval_split], sizes.max_eval_samples,
+                                                                 shuffle=False))
+    settings = dict(max_length=sizes.max_length, epochs=sizes.epochs, learning_rate=sizes.learning_rate,
+                    batch_size=sizes.batch_size, train_examples=len(train), style=style)
+    classifier.save(out_dir, metrics={k: v for k, v in metrics.items() if not isinstance(v, list)},
+                    **{k: v for k, v in settings.items() if k not in ("max_length", "style")})
+    training.finish(out_dir, keep_checkpoints)
+    return training.TrainResult("re", net, tokenizer, out_dir, trainer, list(trainer.state.log_history), {},
+                                metrics, settings, classifier)
 
 
-def evaluate_relations(classifier, dataset) -> dict:
+def evaluate_relations(model, data, tokenizer=None) -> dict:
     """Predict every ``sentence`` of a labelled dataset; metrics plus ``gold``/``pred`` lists.
 
-    Uses :func:`relation_metrics` (negative class excluded) and adds the model that ran.
+    ``model``: a :class:`RelationClassifier`, a folder saved by one, or a classification model with its
+    ``tokenizer``. Uses :func:`relation_metrics` (negative class excluded) and adds the model that ran.
     """
-    names = dataset.features["label"].names
-    gold = [names[i] for i in dataset["label"]]
-    pred = [p["label"] for p in classifier(dataset["sentence"])]
+    classifier = as_classifier(model, tokenizer)
+    names = data.features["label"].names
+    gold = [names[i] for i in data["label"]]
+    pred = [p["label"] for p in classifier(data["sentence"])]
     negative = negative_label(names)
     metrics = relation_metrics(gold, pred, negative)
     metrics.update(labels=list(names), negative=negative, gold=gold, pred=pred,
@@ -488,29 +479,44 @@ def evaluate_relations(classifier, dataset) -> dict:
     return metrics
 
 
+def as_classifier(model, tokenizer=None):
+    """A :class:`RelationClassifier` from one, a saved folder, a ``TrainResult``, or a model with its tokenizer;
+    any other callable ``(marked sentences) -> [{"label", "score"}]`` is used as it is."""
+    if isinstance(model, (str, Path)):
+        return RelationClassifier.from_pretrained(model)
+    if getattr(model, "task", None) == "re" and getattr(model, "predictor", None) is not None:
+        return model.predictor
+    if tokenizer is not None and hasattr(model, "config"):
+        return RelationClassifier(model, tokenizer)
+    if callable(model):
+        return model
+    raise TypeError(f"expected a RelationClassifier, a saved folder or a model with its tokenizer, "
+                    f"got {type(model).__name__}")
+
+
+TYPES_OF_SAMPLE = {"gene_disease": ("Gene", "Disease"), "chemprot": ("Chemical", "Gene"), "ade": ("Chemical", "Disease")}
+
+
 def sample_classifier(name: str = "gene_disease", style: str = "mask", model_name: str = "biobert",
                       retrain: bool = False, **train_kwargs) -> RelationClassifier:
     """A classifier fine-tuned on a project sample (``gene_disease``, ``chemprot``, ``ade``), cached under runs/.
 
     The first call fine-tunes it with the fast sizes (``wb.run_sizes("re", fast=True)``; under a minute
-    on a free CPU) and saves it; later calls load it. ``train_kwargs`` (e.g. ``epochs=1``) override
+    on a free CPU), says so and saves it; later calls load it. ``train_kwargs`` (e.g. ``epochs=1``) override
     the sizes when it is trained. Offline this is the stand-in model fine-tuned on template
     sentences -- fine for the pipelines, not BioBERT.
     """
-    from .env import run_sizes, runs_dir
-    from .models import resolve
+    from . import training
+    from .env import run_sizes
 
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", resolve(model_name).display_name)[:60]
-    out = runs_dir("re", "sample_classifiers") / f"{name}-{style}-{safe}"
-    if not retrain and (out / "config.json").exists():
-        return RelationClassifier.from_pretrained(out)
-    sizes = run_sizes("re", fast=True)
-    types = {"gene_disease": ("Gene", "Disease"), "chemprot": ("Chemical", "Gene"), "ade": ("Chemical", "Disease")}
-    settings = dict(epochs=sizes.epochs, batch_size=sizes.batch_size, max_length=sizes.max_length,
-                    max_train_samples=sizes.max_train_samples, entity_types=types.get(name, ("Gene", "Disease")))
-    settings.update(train_kwargs)
-    result = train_relation_classifier(load_re_sample(name, style), model_name, out, style=style, **settings)
-    return result.classifier
+    def build(folder: Path) -> None:
+        kwargs = dict(sizes=run_sizes("re", fast=True), entity_types=TYPES_OF_SAMPLE.get(name, ("Gene", "Disease")))
+        kwargs.update(train_kwargs)
+        train_relation_classifier(load_re_sample(name, style), model_name, folder, style=style, **kwargs)
+
+    folder = training.cached_model(f"sample-classifier-{name}-{style}", model_name, build, retrain=retrain,
+                                   task="re")
+    return RelationClassifier.from_pretrained(folder)
 
 
 # ---------------------------------------------------------------- from raw text to relations

@@ -66,27 +66,21 @@ def lexicon_tagger(types: Sequence[str] = ENTITY_TYPES, lexicon: Mapping | None 
     return DictionaryTagger({t: lexicon[t] for t in types})
 
 
-def default_tagger(model: bool | None = None, types: Sequence[str] = ENTITY_TYPES) -> Callable:
-    """The lexicon, plus ``wb.ner.sample_tagger()`` for names the lexicon does not list.
+def default_tagger(ner: Callable | None = None, types: Sequence[str] = ENTITY_TYPES) -> Callable:
+    """The lexicon, plus a trained NER tagger (e.g. ``wb.ner.sample_tagger()``) for names it does not list.
 
-    ``model=None`` uses the NER model when ``workbench.ner`` exists, ``True`` requires it, ``False``
-    skips it. Lexicon entities win where both found a mention; every entity has a ``source``
-    (``lexicon`` or ``ner-model``) and the tagger a ``description``. The first call with the model
-    fine-tunes it (1-3 minutes on a CPU) and caches it under ``runs/ner``.
+    Never trains: pass the tagger you built (``ner=wb.ner.sample_tagger()`` fine-tunes one the first time
+    and says so). Lexicon entities win where both found a mention; every entity has a ``source``
+    (``lexicon`` or ``ner-model``) and the tagger a ``description``.
     """
     lexicon = lexicon_tagger(types)
-    if model is not False:
-        try:
-            from . import ner
-        except ImportError:
-            if model:
-                raise
-            ner = None
-        if ner is not None:
-            tagger = combine_taggers(lexicon, ner.sample_tagger(), names=["lexicon", "ner-model"])
-            tagger.description = ("lexicon (data/re/usecases/lexicon.json) + wb.ner.sample_tagger() "
-                                  "(a model fine-tuned on the project NER sample)")
-            return tagger
+    if ner is not None:
+        if not callable(ner):
+            raise TypeError(f"ner must be a tagger (texts -> entity lists), got {type(ner).__name__}")
+        tagger = combine_taggers(lexicon, ner, names=["lexicon", "ner-model"])
+        tagger.description = (f"lexicon (data/re/usecases/lexicon.json) + {getattr(ner, 'name', 'an NER model')} "
+                              "(a trained tagger)")
+        return tagger
     tagger = combine_taggers(lexicon, names=["lexicon"])
     tagger.description = "lexicon only (data/re/usecases/lexicon.json): finds listed names, nothing else"
     return tagger

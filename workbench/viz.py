@@ -77,7 +77,6 @@ def show_html(markup: str, fallback: str) -> None:
     print(fallback)
 
 
-_show_html = show_html  # old private name, still used by workbench.qa
 
 
 def plot_training_curve(log_history: list[dict], metric: str = "eval_f1", ax=None):

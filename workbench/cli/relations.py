@@ -39,21 +39,22 @@ def _ner_from_arg(spec: str) -> Callable:
 
 
 def _cmd_train(args) -> int:
-    from ..env import run_sizes, runs_dir
+    import dataclasses
+
+    from ..env import run_sizes
 
     sizes = run_sizes("re")
+    if args.max_train == 0:  # 0 = the whole training split, whatever fast mode says
+        sizes = dataclasses.replace(sizes, max_train_samples=None)
     data = _load_data(args.data, args.style)
-    out = args.out or str(runs_dir("re", "model"))
     result = train_relation_classifier(
-        data, args.model, out, style=args.style, entity_types=args.types.split(","),
-        epochs=args.epochs or sizes.epochs, batch_size=args.batch_size or sizes.batch_size,
-        learning_rate=args.lr, max_length=args.max_length or sizes.max_length,
-        max_train_samples=args.max_train if args.max_train is not None else sizes.max_train_samples,
-        max_eval_samples=sizes.max_eval_samples)
+        data, args.model, args.out, sizes=sizes, style=args.style, entity_types=args.types.split(","),
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, max_length=args.max_length,
+        max_train_samples=args.max_train or None, resume=args.resume)
     m = result.metrics
-    if m:
+    if "f1" in m:
         print(f"{m['model']}: P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  ({m['convention']}, n={m['n']})")
-    print(f"saved to {out}")
+    print(f"saved to {result.out_dir}")
     return 0
 
 
@@ -108,9 +109,10 @@ def register_cli(subparsers) -> None:
     t.add_argument("--types", default="Gene,Disease", help="entity types for marker tokens (default %(default)s)")
     t.add_argument("--epochs", type=float, help="default: wb.run_sizes('re')")
     t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr", type=float, default=5e-5)
+    t.add_argument("--lr", type=float, help="learning rate (default: wb.run_sizes('re'), 5e-5)")
     t.add_argument("--max-length", type=int)
     t.add_argument("--max-train", type=int, help="use at most N training examples (0 = all)")
+    t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     t.set_defaults(func=_cmd_train)
     e = sub.add_parser("evaluate", help="P/R/F1 (negative class excluded) and a confusion matrix")
     e.add_argument("--model", required=True, help="folder saved by 're train'")

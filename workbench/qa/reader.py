@@ -381,7 +381,7 @@ def format_answer(answers: Sequence[dict], contexts: str | Sequence[str], n: int
 
 def show_answer(answers: Sequence[dict], contexts, n: int = 1) -> None:
     """Display :func:`format_answer` in a notebook (plain text outside Jupyter)."""
-    from ..viz import _show_html
+    from ..viz import show_html
 
     fallback = "\n".join(f"{a['text']!r} ({a['score']:.3f})" for a in list(answers)[:n]) or "no answer"
-    _show_html(format_answer(answers, contexts, n), fallback=fallback)
+    show_html(format_answer(answers, contexts, n), fallback=fallback)

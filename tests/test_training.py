@@ -1,0 +1,109 @@
+"""workbench.training: the shared recipe -- sizes, subsets, checkpoints, resume, the cached demo models."""
+import dataclasses
+
+import pytest
+
+from workbench import env, ner, training
+
+
+def test_run_sizes_overrides_ignore_none_and_reject_unknown_names():
+    sizes = env.run_sizes("ner", fast=True, epochs=None, batch_size=4)
+    assert sizes.batch_size == 4 and sizes.epochs == env.run_sizes("ner", fast=True).epochs
+    with pytest.raises(TypeError, match="unknown sizes"):
+        env.run_sizes("ner", epoch=2)
+    rows = env.sizes_table()
+    assert {r["task"] for r in rows} == {"ner", "qa", "re"}
+    qa_lr = next(r for r in rows if r["task"] == "qa" and r["setting"] == "learning_rate")
+    assert qa_lr["fast"] > qa_lr["full"] == 5e-5
+
+
+def test_max_steps_knob(monkeypatch):
+    monkeypatch.delenv(training.MAX_STEPS_ENV, raising=False)
+    assert training.max_steps_cap() == -1
+    monkeypatch.setenv(training.MAX_STEPS_ENV, "3")
+    args = training.training_args(env.run_sizes("re", fast=True), "/tmp/wb-args", evaluate=False)
+    assert args.max_steps == 3 and args.output_dir.endswith("/checkpoints")
+    monkeypatch.setenv(training.MAX_STEPS_ENV, "0")
+    with pytest.raises(ValueError, match="WORKBENCH_MAX_STEPS='0'"):
+        training.max_steps_cap()
+
+
+def test_subset_is_seeded_for_train_and_a_prefix_for_dev():
+    import datasets
+
+    ds = datasets.Dataset.from_dict({"x": list(range(50))})
+    a, b = training.subset(ds, 10, seed=1), training.subset(ds, 10, seed=1)
+    assert a["x"] == b["x"] != list(range(10))
+    assert training.subset(ds, 10, shuffle=False)["x"] == list(range(10))
+    assert training.subset(ds, None) is ds and training.subset(ds, 500) is ds
+    with pytest.raises(ValueError, match="at least 1"):
+        training.subset(ds, 0)
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_an_interrupted_run_resumes_from_its_last_checkpoint(tmp_path, monkeypatch, standin_dir, capsys):
+    """Kill a tiny NER run after its first epoch is saved, resume it, and compare with a run never interrupted."""
+    from transformers import TrainerCallback
+
+    class StopAfterFirstSave(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            raise _Interrupt(f"interrupted at step {state.global_step}")
+
+    real = training.make_trainer
+
+    def interrupted(*args, **kwargs):
+        trainer = real(*args, **kwargs)
+        trainer.add_callback(StopAfterFirstSave())
+        return trainer
+
+    sample = ner.as_dataset("sample")
+    kw = dict(epochs=2, batch_size=16, max_length=64, max_train_samples=48, max_eval_samples=16,
+              learning_rate=1e-4, progress=False, early_stopping_patience=None)
+    out = tmp_path / "run"
+    monkeypatch.setattr(training, "make_trainer", interrupted)
+    with pytest.raises(_Interrupt):
+        ner.train_ner(sample, "standin", out, **kw)
+    saved = training.last_checkpoint(out)
+    assert saved is not None and saved.parent == out / "checkpoints"
+    assert not (out / "config.json").exists(), "an interrupted run saves no final model"
+    monkeypatch.setattr(training, "make_trainer", real)
+    resumed = ner.train_ner(sample, "standin", out, resume=True, **kw)
+    assert f"continuing from {saved}" in capsys.readouterr().out
+    steps = resumed.trainer.state.global_step
+    first_epoch = [h for h in resumed.history if "loss" in h and h["epoch"] <= 1]
+    assert first_epoch, "the first epoch's log comes back from the checkpoint"
+    assert (out / "config.json").exists() and not (out / "checkpoints").exists()
+    straight = ner.train_ner(sample, "standin", tmp_path / "straight", **kw)
+    assert straight.trainer.state.global_step == steps
+    assert resumed.dev["f1"] == pytest.approx(straight.dev["f1"], abs=0.02)
+
+
+def test_resume_without_a_checkpoint_says_so_and_starts_afresh(tmp_path, standin_dir, capsys):
+    sizes = dataclasses.replace(env.run_sizes("ner", fast=True), epochs=1, max_train_samples=16,
+                                max_eval_samples=8, max_length=32)
+    run = ner.train_ner("sample", "standin", tmp_path / "fresh", sizes=sizes, resume=True, progress=False)
+    assert "no checkpoint" in capsys.readouterr().out and run.trainer.state.global_step > 0
+
+
+def test_cached_model_builds_once_and_never_leaves_half_a_model(tmp_path, monkeypatch, standin_dir):
+    monkeypatch.setenv("WORKBENCH_RUNS", str(tmp_path))
+    calls = []
+
+    def broken(folder):
+        (folder / "config.json").write_text("{}")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        training.cached_model("demo", "standin", broken, task="ner")
+    assert list((tmp_path / "ner").iterdir()) == [], "the half-built folder is removed"
+
+    def build(folder):
+        calls.append(folder)
+        (folder / "config.json").write_text("{}")
+
+    first = training.cached_model("demo", "standin", build, task="ner")
+    again = training.cached_model("demo", "standin", build, task="ner")
+    assert first == again and len(calls) == 1 and (first / "config.json").exists()
