@@ -82,3 +82,60 @@ def test_in_colab_detects_module(monkeypatch):
     assert env.in_colab() is False
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     assert env.in_colab() is True
+
+
+@pytest.fixture
+def bar_state():
+    """Restore the global progress-bar switches of transformers and huggingface_hub after the test."""
+    import importlib
+
+    import transformers
+
+    hub_tqdm = importlib.import_module("huggingface_hub.utils.tqdm")
+    saved, enabled = dict(hub_tqdm.progress_bar_states), transformers.logging.is_progress_bar_enabled()
+    yield
+    hub_tqdm.progress_bar_states.clear()
+    hub_tqdm.progress_bar_states.update(saved)
+    (transformers.logging.enable_progress_bar if enabled else transformers.logging.disable_progress_bar)()
+    hub_tqdm.progress_bar_states.clear()
+    hub_tqdm.progress_bar_states.update(saved)
+
+
+def _download_bar_shows() -> bool:
+    """Does the bar huggingface_hub opens for a file download draw anything?"""
+    import io
+
+    from huggingface_hub.utils import tqdm
+
+    out = io.StringIO()
+    with tqdm(total=10, desc="model.safetensors", name="huggingface_hub.http_get", file=out, mininterval=0) as bar:
+        bar.update(10)
+    return "model.safetensors" in out.getvalue()
+
+
+def test_quiet_libraries_keeps_download_bars(monkeypatch, bar_state):
+    import transformers
+
+    monkeypatch.delenv("CI", raising=False)
+    env.quiet_libraries()
+    assert transformers.logging.is_progress_bar_enabled() is False, "per-load bars stay off"
+    assert transformers.logging.get_verbosity() == transformers.logging.ERROR
+    assert _download_bar_shows(), "a hub download must show its progress bar"
+
+
+@pytest.mark.parametrize("value", ["true", "1"])
+def test_quiet_libraries_hides_download_bars_on_ci(monkeypatch, bar_state, value):
+    monkeypatch.setenv("CI", value)
+    assert env.in_ci()
+    env.quiet_libraries()
+    assert not _download_bar_shows()
+    assert env.hub_download_bars(show=True) is True and _download_bar_shows(), "an explicit choice wins"
+
+
+def test_in_ci_reads_the_variable(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    assert env.in_ci() is False
+    monkeypatch.setenv("CI", "false")
+    assert env.in_ci() is False
+    monkeypatch.setenv("CI", "true")
+    assert env.in_ci() is True

