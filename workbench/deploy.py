@@ -182,7 +182,8 @@ def quantize_dynamic(model):
     """A copy of ``model`` with its Linear layers quantised to int8 (CPU inference).
 
     Dynamic quantisation stores weights as int8 and quantises activations on the fly: about
-    3-4x smaller Linear layers and often faster CPU inference, for a small accuracy cost.
+    3-4x smaller Linear layers and often faster CPU inference, for a small accuracy cost. A model on a GPU
+    is copied to the CPU first (the original stays where it is).
     """
     import torch
 

@@ -333,11 +333,13 @@ class Tagger:
         self.folder: Path | None = None  # the saved model folder, when loaded from one
 
     @classmethod
-    def from_pretrained(cls, path_or_name: str | Path, **kwargs) -> "Tagger":
+    def from_pretrained(cls, path_or_name: str | Path, device: str | None = "auto", fp16: bool = False,
+                        **kwargs) -> "Tagger":
+        """Load a fine-tuned NER folder (or hub id) on ``device`` (``"auto"``: CUDA when present; ``fp16`` on CUDA)."""
         from .models import load_model, load_tokenizer
 
-        tagger = cls(load_model(str(path_or_name), task="token-classification"), load_tokenizer(str(path_or_name)),
-                     **kwargs)
+        model = load_model(str(path_or_name), task="token-classification", device=device, fp16=fp16)
+        tagger = cls(model, load_tokenizer(str(path_or_name)), **kwargs)
         if Path(str(path_or_name)).expanduser().is_dir():
             tagger.folder = Path(str(path_or_name)).expanduser().resolve()
         return tagger
@@ -348,9 +350,16 @@ class Tagger:
 
         return describe(self.model)
 
+    @property
+    def device(self) -> str:
+        """Where the model runs (``cpu``, ``cuda``...)."""
+        from .models import device_of
+
+        return device_of(self.model)
+
     def __repr__(self) -> str:
         types = sorted({lab[2:] for lab in self.labels if lab != "O"})
-        return f"Tagger({self.name}; types {types}; max_length {self.max_length})"
+        return f"Tagger({self.name}; types {types}; max_length {self.max_length}; on {self.device})"
 
     def predict_words(self, sentences: Sequence[Sequence[str]]) -> list[list[str]]:
         """IOB2 tags for pre-tokenised sentences: exactly one tag per word."""
@@ -446,10 +455,11 @@ class NERReport:
     errors: list[dict]
     sentences: int
     model: str = ""
+    device: str = "cpu"
 
     def as_dict(self) -> dict:
         """Plain numbers (what ``python -m workbench ner evaluate`` prints)."""
-        return {"model": self.model, "sentences": self.sentences,
+        return {"model": self.model, "device": self.device, "sentences": self.sentences,
                 "precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
                 "accuracy": round(self.accuracy, 4),
                 "strict": {"precision": round(self.strict_precision, 4), "recall": round(self.strict_recall, 4),
@@ -474,7 +484,7 @@ class NERReport:
         return pd.DataFrame(rows, columns=["kind", "gold", "predicted", "sentence", "index"])
 
     def __str__(self) -> str:
-        return (f"{self.model}: entity P {self.precision:.3f}  R {self.recall:.3f}  F1 {self.f1:.3f}  "
+        return (f"{self.model} on {self.device}: entity P {self.precision:.3f}  R {self.recall:.3f}  F1 {self.f1:.3f}  "
                 f"(strict F1 {self.strict_f1:.3f}, word accuracy {self.accuracy:.3f}, {self.sentences} sentences)")
 
 
@@ -565,7 +575,8 @@ def evaluate_ner(model, split, tokenizer=None, *, max_samples: int | None = None
     pred = tagger.predict_words(split["tokens"])
     scores = entity_scores(gold, pred)
     return NERReport(**scores, per_type=per_type_table(gold, pred),
-                     errors=error_analysis(split["tokens"], gold, pred), sentences=len(gold), model=tagger.name)
+                     errors=error_analysis(split["tokens"], gold, pred), sentences=len(gold), model=tagger.name,
+                     device=tagger.device)
 
 
 # ---------------------------------------------------------------- training
@@ -754,7 +765,7 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
                        settings)
 
 
-def sample_tagger(retrain: bool = False, model: str = "biobert") -> Tagger:
+def sample_tagger(retrain: bool = False, model: str = "biobert", device: str | None = "auto") -> Tagger:
     """A tagger fine-tuned on the project sample (Disease, Chemical, Gene), cached under ``runs/ner/``.
 
     The first call trains it with the fast sizes (about a minute on a CPU) and says so; later calls load
@@ -766,7 +777,7 @@ def sample_tagger(retrain: bool = False, model: str = "biobert") -> Tagger:
     def build(folder: Path) -> None:
         train_ner("sample", model, folder, sizes=run_sizes("ner", fast=True), progress=False)
 
-    return load_tagger(training.cached_model("sample-tagger", model, build, retrain=retrain, task="ner"))
+    return load_tagger(training.cached_model("sample-tagger", model, build, retrain=retrain, task="ner"), device=device)
 
 __all__ = ["DEFAULT_STRIDE", "ERROR_KINDS", "Encoded", "NERReport", "TrainResult", "Tagger", "Window", "as_tagger",
            "DEFAULT_MAX_LENGTH", "check_label_set", "encode", "entity_scores", "error_analysis", "evaluate_ner", "load_tagger",

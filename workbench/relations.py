@@ -355,15 +355,24 @@ class RelationClassifier:
         self.negative = negative_label(self.labels)
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, **kwargs) -> "RelationClassifier":
-        """Load a classifier saved by :func:`train_relation_classifier` (or ``save``)."""
+    def from_pretrained(cls, path: str | Path, device: str | None = "auto", fp16: bool = False,
+                        **kwargs) -> "RelationClassifier":
+        """Load a classifier saved by :func:`train_relation_classifier` (or ``save``) on ``device``
+        (``"auto"``: CUDA when present, else the CPU; ``fp16`` on CUDA only)."""
         from .models import load_model, load_tokenizer, read_meta
 
         meta = read_meta(path)
-        model = load_model(str(path), task="sequence-classification")
+        model = load_model(str(path), task="sequence-classification", device=device, fp16=fp16)
         kwargs.setdefault("style", meta.get("style", "mask"))
         kwargs.setdefault("max_length", meta.get("max_length", 128))
         return cls(model, load_tokenizer(str(path)), **kwargs)
+
+    @property
+    def device(self) -> str:
+        """Where the model runs (``cpu``, ``cuda``...)."""
+        from .models import device_of
+
+        return device_of(self.model)
 
     def save(self, out_dir: str | Path, **extra) -> Path:
         from .models import save_model
@@ -476,6 +485,8 @@ def evaluate_relations(model, data, tokenizer=None) -> dict:
                    "micro over relation classes, negative excluded (ChemProt)")
     if hasattr(classifier, "describe"):
         metrics["model"] = classifier.describe()
+    if hasattr(classifier, "device"):
+        metrics["device"] = classifier.device
     return metrics
 
 
@@ -498,7 +509,7 @@ TYPES_OF_SAMPLE = {"gene_disease": ("Gene", "Disease"), "chemprot": ("Chemical",
 
 
 def sample_classifier(name: str = "gene_disease", style: str = "mask", model_name: str = "biobert",
-                      retrain: bool = False, **train_kwargs) -> RelationClassifier:
+                      retrain: bool = False, device: str | None = "auto", **train_kwargs) -> RelationClassifier:
     """A classifier fine-tuned on a project sample (``gene_disease``, ``chemprot``, ``ade``), cached under runs/.
 
     The first call fine-tunes it with the fast sizes (``wb.run_sizes("re", fast=True)``; under a minute
@@ -516,7 +527,7 @@ def sample_classifier(name: str = "gene_disease", style: str = "mask", model_nam
 
     folder = training.cached_model(f"sample-classifier-{name}-{style}", model_name, build, retrain=retrain,
                                    task="re")
-    return RelationClassifier.from_pretrained(folder)
+    return RelationClassifier.from_pretrained(folder, device=device)
 
 
 # ---------------------------------------------------------------- from raw text to relations

@@ -196,10 +196,11 @@ def merge_candidates(spans: Iterable[dict], top_k: int = 5) -> list[dict]:
 _MODEL_CACHE: dict[tuple, tuple] = {}
 
 
-def load_reader(model, tokenizer=None):
+def load_reader(model, tokenizer=None, device: str | None = "auto", fp16: bool = False):
     """``(model, tokenizer)`` for answering: a QA model object (its tokenizer found if not given) or a
-    name/folder, loaded once and cached (a folder saved again is loaded again). Never trains: without a
-    model this is an error that names :func:`wb.qa.sample_reader` (which fine-tunes a small one)."""
+    name/folder, loaded once on ``device`` (``"auto"``: CUDA when present) and cached (a folder saved again
+    is loaded again). Never trains: without a model this is an error that names :func:`wb.qa.sample_reader`
+    (which fine-tunes a small one)."""
     from .. import models as wbm
 
     if model is None:
@@ -209,9 +210,10 @@ def load_reader(model, tokenizer=None):
             "(fine-tunes the stand-in on the project sample, about a minute on a CPU)")
     if isinstance(model, (str, Path)):
         weights = [f.stat().st_mtime for f in Path(model).glob("*.safetensors")] if Path(model).is_dir() else []
-        key = (str(model), max(weights, default=0.0))
+        key = (str(model), max(weights, default=0.0), wbm.resolve_device(device), fp16)
         if key not in _MODEL_CACHE:
-            _MODEL_CACHE[key] = (wbm.load_model(key[0], task="question-answering").eval(), wbm.load_tokenizer(key[0]))
+            _MODEL_CACHE[key] = (wbm.load_model(key[0], task="question-answering", device=device, fp16=fp16).eval(),
+                                 wbm.load_tokenizer(key[0]))
         cached_model, cached_tok = _MODEL_CACHE[key]
         return cached_model, tokenizer or cached_tok
     if tokenizer is None:

@@ -78,12 +78,18 @@ class MarianTranslator(Translator):
         self.calls = 0  # generate() calls so far (tests and benchmarks read it)
 
     @classmethod
-    def from_pretrained(cls, source: str | Path = MARIAN_ZH_EN, device: str = "auto", **kwargs) -> "MarianTranslator":
+    def from_pretrained(cls, source: str | Path = MARIAN_ZH_EN, device: str = "auto", fp16: bool = False,
+                        **kwargs) -> "MarianTranslator":
         """Load from a hub id or a folder saved with :meth:`save` (no download is attempted offline).
 
         ``device="auto"`` puts the model on the GPU when CUDA is available, else on the CPU;
-        ``"cpu"``/``"cuda"``/``"cuda:1"`` choose one (``"cuda"`` without CUDA is an error).
+        ``"cpu"``/``"cuda"``/``"cuda:1"`` choose one (``"cuda"`` without CUDA is an error); ``fp16`` (CUDA only)
+        halves the weights -- the one device rule of ``wb.models.resolve_device`` / ``to_device``.
         """
+        from ..models import resolve_device, to_device
+
+        device = resolve_device(device)  # a wrong device fails before any weights are read
+
         import warnings
 
         import transformers
@@ -98,7 +104,7 @@ class MarianTranslator(Translator):
                 model = AutoModelForSeq2SeqLM.from_pretrained(str(source))
         finally:
             transformers.logging.set_verbosity(previous)
-        model.to(_device(device))
+        model = to_device(model, device, fp16=fp16)
         return cls(model, tokenizer, name=kwargs.pop("name", f"MarianMT {source}"), **kwargs)
 
     def count_tokens(self, text: str) -> int:
@@ -274,23 +280,6 @@ def _make_template(zh: str, en: str, glossary: Glossary) -> _Template:
     literal = len(z) - sum(t - s for s, t, *_ in slots)
     return _Template(re.compile(pattern), [(slots[k][2], caps[k]) for k in range(len(slots))],
                      [p for p in parts if p != ""], literal)
-
-
-def _device(device: str = "auto") -> str:
-    """``"auto"`` -> ``"cuda"`` when CUDA is available, else ``"cpu"``; an explicit device is checked."""
-    import torch
-
-    name = str(device).strip().lower()
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        kind = torch.device(name).type
-    except RuntimeError:
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from None
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but CUDA is not available here (torch {torch.__version__}); "
-                         "use device='auto' or 'cpu'")
-    return name
 
 
 _warned_standin = False
