@@ -520,7 +520,7 @@ class AnnotationStore:
     def remove_entity(self, i: int, k: int) -> dict:
         """Remove entity ``k`` of document ``i`` (and relations that use it); returns it."""
         rec = self._change(i)
-        ent = self._entity(rec, k)
+        ent = self.entity(rec, k)
         rec["entities"].remove(ent)
         self._drop_relations(rec, [ent])
         self._commit()
@@ -529,7 +529,7 @@ class AnnotationStore:
     def relabel(self, i: int, k: int, label: str) -> dict:
         """Give entity ``k`` of document ``i`` a new label (it becomes a human, accepted annotation)."""
         rec = self._change(i)
-        ent = self._entity(rec, k)
+        ent = self.entity(rec, k)
         old = _bare(ent)
         new = make_entity(rec["text"], ent["start"], ent["end"], label)
         ent.update(new)
@@ -543,7 +543,7 @@ class AnnotationStore:
     def accept(self, i: int, k: int | None = None) -> int:
         """Accept model suggestion ``k`` of document ``i`` (all pending ones with ``k=None``); returns how many."""
         rec = self._change(i)
-        targets = [self._entity(rec, k)] if k is not None else rec["entities"]
+        targets = [self.entity(rec, k)] if k is not None else rec["entities"]
         n = 0
         for e in targets:
             if e["status"] == "pending":
@@ -555,7 +555,7 @@ class AnnotationStore:
     def reject(self, i: int, k: int | None = None) -> int:
         """Reject (remove) model suggestion ``k`` of document ``i``, or all pending ones with ``k=None``."""
         rec = self._change(i)
-        targets = [self._entity(rec, k)] if k is not None else [e for e in rec["entities"] if e["status"] == "pending"]
+        targets = [self.entity(rec, k)] if k is not None else [e for e in rec["entities"] if e["status"] == "pending"]
         for e in targets:
             rec["entities"].remove(e)
         self._drop_relations(rec, targets)
@@ -621,7 +621,7 @@ class AnnotationStore:
         if head == tail:
             raise AnnotationError("a relation needs two different entities")
         rec = self._change(i)
-        rel = {"head": _bare(self._entity(rec, head)), "tail": _bare(self._entity(rec, tail)), "label": str(label)}
+        rel = {"head": _bare(self.entity(rec, head)), "tail": _bare(self.entity(rec, tail)), "label": str(label)}
         rec["relations"] = [r for r in rec["relations"]
                             if (r["head"], r["tail"]) != (rel["head"], rel["tail"])] + [rel]
         self._commit()
@@ -665,7 +665,8 @@ class AnnotationStore:
         return item
 
     @staticmethod
-    def _entity(rec: dict, k: int) -> dict:
+    def entity(rec: dict, k: int) -> dict:
+        """Entity ``k`` of a record; a clear :class:`AnnotationError` when there is none."""
         if not 0 <= k < len(rec["entities"]):
             raise AnnotationError(f"entity index {k} out of range (this document has {len(rec['entities'])})")
         return rec["entities"][k]

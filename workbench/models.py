@@ -149,7 +149,7 @@ def _warn_standin(requested: str, why: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def _in_hf_cache(hub_id: str) -> bool:
+def in_hf_cache(hub_id: str) -> bool:
     try:
         from huggingface_hub import try_to_load_from_cache
 
@@ -194,7 +194,7 @@ def resolve(name: str) -> ResolvedModel:
         raise ModelUnavailableError(
             f"unknown model {name!r}: use one of {sorted(REGISTRY)}, a hub id like "
             f"'dmis-lab/biobert-base-cased-v1.1', or a local folder")
-    if _in_hf_cache(hub_id) or hub_reachable():
+    if in_hf_cache(hub_id) or hub_reachable():
         return ResolvedModel(name, hub_id, f"{card.name} ({hub_id})" if card else hub_id, False, card)
     return _standin(name, why="the Hugging Face hub cannot be reached and it is not in the local cache")
 
@@ -216,7 +216,7 @@ def _standin(requested: str, why: str | None) -> ResolvedModel:
 
 # ---------------------------------------------------------------- loading
 
-def _auto_class(task: str):
+def model_class(task: str):
     import transformers as tf
 
     classes = {
@@ -347,7 +347,7 @@ def load_model(name: str = "biobert", task: str = "base", labels: list[str] | No
     import transformers
 
     resolved = resolve(name)
-    cls = _auto_class(task)
+    cls = model_class(task)
     where = _placement(device, fp16)  # a wrong device or fp16 fails before any weights are read
     if labels is not None:
         labels = list(labels)

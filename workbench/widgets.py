@@ -236,7 +236,7 @@ class _Annotator(W.VBox):
     def select_entity(self, k: int | None) -> None:
         """Pick entity ``k`` of this document (to relabel, accept or remove it)."""
         if k is not None:
-            A.AnnotationStore._entity(self.record, k)
+            A.AnnotationStore.entity(self.record, k)
         self.selected_entity, self.selection = k, None
         self.refresh()
 
@@ -493,7 +493,7 @@ class RelationAnnotator(_Annotator):
     def pick(self, head: int, tail: int) -> None:
         """Choose the head and tail entities (indices into this document's entities)."""
         for k in (head, tail):
-            A.AnnotationStore._entity(self.record, k)
+            A.AnnotationStore.entity(self.record, k)
         self.head.value, self.tail.value = head, tail
 
     def relate(self, relation: str, head: int | None = None, tail: int | None = None) -> dict:
@@ -516,7 +516,7 @@ class RelationAnnotator(_Annotator):
 
     def _entity_clicked(self, k: int) -> None:
         # clicks in the text: the first picks the head, the next the tail
-        A.AnnotationStore._entity(self.record, k)
+        A.AnnotationStore.entity(self.record, k)
         if self._anchor is None:
             self.head.value, self._anchor = k, k
         else:

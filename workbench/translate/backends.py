@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .glossary import Glossary, _find_word, _is_ascii_alnum, load_glossary
+from .glossary import Glossary, find_word, is_ascii_alnum, load_glossary
 from .samples import load_samples
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def gloss(text: str, lexicon: dict | None = None) -> str:
         ch = text[i]
         if ch.isspace():
             i += 1
-        elif _is_ascii_alnum(ch):
+        elif is_ascii_alnum(ch):
             m = _ASCII_WORD.match(text, i)
             tokens.append(("word", m.group()))
             i = m.end()
@@ -260,7 +260,7 @@ def _make_template(zh: str, en: str, glossary: Glossary) -> _Template:
     slots.sort()
     claimed, where = [], []
     for s, t, kind, english in slots:
-        hit = _find_word(e, english, ignore_case=(kind == "term"), skip=claimed)
+        hit = find_word(e, english, ignore_case=(kind == "term"), skip=claimed)
         if hit is None:
             raise ValueError(f"sample {zh!r}: {english!r} (for {z[s:t]!r}) is not in the reference {en!r}")
         claimed.append(hit)
@@ -292,7 +292,7 @@ def load_translator(name: str | Path = "auto", device: str = "auto", **kwargs) -
     Offline, a hub id that is not cached fails at once with the fix -- no download is attempted.
     ``device`` is where MarianMT runs (see :meth:`MarianTranslator.from_pretrained`).
     """
-    from ..models import ModelUnavailableError, _in_hf_cache, hub_reachable
+    from ..models import ModelUnavailableError, in_hf_cache, hub_reachable
 
     global _warned_standin
     name = str(name)
@@ -301,7 +301,7 @@ def load_translator(name: str | Path = "auto", device: str = "auto", **kwargs) -
     if Path(name).expanduser().is_dir():
         return MarianTranslator.from_pretrained(Path(name).expanduser(), device=device, **kwargs)
     hub_id = MARIAN_ZH_EN if name in ("auto", "opus-mt-zh-en", "marian") else name
-    if _in_hf_cache(hub_id) or hub_reachable():
+    if in_hf_cache(hub_id) or hub_reachable():
         try:
             return MarianTranslator.from_pretrained(hub_id, device=device, **kwargs)
         except OSError as err:
