@@ -316,7 +316,7 @@ def test_extract_relations_with_the_trained_classifier(tiny_run):
 def test_cli_train_evaluate_predict(tmp_path, capsys):
     out = tmp_path / "model"
     assert cli.main(["re", "train", "--data", "sample:gene_disease", "--model", "standin", "--out", str(out),
-                     "--epochs", "1", "--max-train", "32", "--batch-size", "16", "--max-length", "48"]) == 0
+                     "--epochs", "1", "--max-train-samples", "32", "--batch-size", "16", "--max-length", "48"]) == 0
     assert "F1" in capsys.readouterr().out and (out / "config.json").exists()
     assert cli.main(["re", "evaluate", "--model", str(out), "--data", "sample:gene_disease", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

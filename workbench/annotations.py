@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from .data import read_jsonl as read_json_lines
 from .data import write_conll
 from .text import as_span, spans_to_tags, tokenize_with_offsets
 from .viz import PALETTE, format_spans, label_colors
@@ -383,18 +384,7 @@ def _remove_stale_temp_files(path: Path, age_s: float = 60.0) -> None:
 
 def read_jsonl(path: str | Path) -> list[dict]:
     """Records of an annotation JSONL file, validated; errors name ``file:line``."""
-    path = Path(path)
-    records = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise AnnotationError(f"{path}:{lineno}: not valid JSON ({err.msg} at column {err.colno})") from None
-            records.append(validate_record(obj, f"{path}:{lineno}"))
-    return records
+    return read_json_lines(path, validate_record, AnnotationError)
 
 
 class AnnotationStore:

@@ -85,6 +85,40 @@ def shared_corpus(name: str) -> Path:
     return corpus_dir(name)
 
 
+def read_jsonl(path: str | Path, parse=None, error: type[Exception] = DataFormatError) -> list:
+    """Rows of a JSON-lines file (blank lines skipped), each through ``parse(obj, where)`` when given.
+
+    ``where`` is ``"file:line"``. Invalid JSON, and a ``KeyError``/``TypeError``/``ValueError`` raised by
+    ``parse``, become ``error`` with a message naming ``file:line`` (an ``error`` raised by ``parse`` passes
+    through unchanged) -- the one JSONL reader of the package.
+    """
+    import json
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise error(f"{where}: not valid JSON ({err.msg} at column {err.colno})") from None
+            if parse is None:
+                rows.append(obj)
+                continue
+            try:
+                rows.append(parse(obj, where))
+            except error:
+                raise
+            except (KeyError, TypeError, ValueError) as err:
+                raise error(f"{where}: {type(err).__name__}: {err}") from None
+    return rows
+
+
 def normalise_tag(tag: str, entity_type: str | None) -> str:
     """Map bare ``B``/``I`` to ``B-<type>``/``I-<type>``; leave typed tags alone."""
     if tag in ("B", "I"):

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from .data import DATA_DIR
+from .data import DATA_DIR, read_jsonl
 from .text import split_sentences
 from .relations import extract_relations
 from .taggers import DictionaryTagger, combine_taggers
@@ -88,17 +88,12 @@ def default_tagger(ner: Callable | None = None, types: Sequence[str] = ENTITY_TY
 
 def load_abstracts(path: str | Path = USECASE_DIR / "abstracts.jsonl") -> list[dict]:
     """The project's short gene-disease "abstracts": ``[{"doc_id", "text"}, ...]``."""
-    path = Path(path)
-    docs = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-            docs.append({"doc_id": str(doc["doc_id"]), "text": str(doc["text"])})
-        except (json.JSONDecodeError, KeyError, TypeError) as err:
-            raise ValueError(f"{path}:{lineno}: expected {{\"doc_id\", \"text\"}} JSON ({err})") from None
-    return docs
+    def parse(doc: dict, where: str) -> dict:
+        if not isinstance(doc, dict) or "doc_id" not in doc or "text" not in doc:
+            raise ValueError(f'{where}: expected {{"doc_id", "text"}} JSON, got {str(doc)[:60]}')
+        return {"doc_id": str(doc["doc_id"]), "text": str(doc["text"])}
+
+    return read_jsonl(path, parse, error=ValueError)
 
 
 def load_lines(name: str) -> list[str]:

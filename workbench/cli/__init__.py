@@ -16,6 +16,44 @@ import sys
 TASK_COMMANDS = {"data": "data", "ner": "ner", "qa": "qa", "re": "relations", "translate": "translate"}
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
+def add_training_options(p, task: str, default_model: str) -> None:
+    """The options every ``train`` command shares (one meaning across tasks; unset sizes come from
+    ``wb.run_sizes(task)``, fast or full mode)."""
+    sizes = f"default: wb.run_sizes('{task}')"
+    p.add_argument("--model", default=default_model, help=f"registry name, hub id or folder (default {default_model})")
+    p.add_argument("--out", help=f"folder to save the model in (default runs/{task}/model)")
+    p.add_argument("--epochs", type=positive_float, help=sizes)
+    p.add_argument("--batch-size", type=positive_int, help=sizes)
+    p.add_argument("--lr", type=positive_float, help=f"learning rate ({sizes})")
+    p.add_argument("--max-length", type=positive_int, help=f"word pieces per input ({sizes})")
+    p.add_argument("--max-train-samples", type=positive_int, help=f"train on a random subset of N examples ({sizes})")
+    p.add_argument("--max-eval-samples", type=positive_int, help=f"score the first N dev examples ({sizes})")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+
+
 def print_json(obj) -> None:
     """Print ``obj`` as indented JSON (non-ASCII kept as is): what commands write to stdout."""
     print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))

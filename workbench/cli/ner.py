@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..data import load_ner_dataset
 from ..ner import as_dataset, evaluate_ner, folder_labels, load_tagger, train_ner
-from . import print_json
+from . import add_training_options, print_json
 
 
 def _cmd_train(args) -> int:
@@ -17,7 +17,7 @@ def _cmd_train(args) -> int:
                     max_train_samples=args.max_train_samples, max_eval_samples=args.max_eval_samples,
                     seed=args.seed, entity_type=args.entity_type,
                     label_all_tokens=args.label_all_tokens, group_by_length=args.group_by_length,
-                    warmup=args.warmup)
+                    warmup=args.warmup, resume=args.resume)
     summary = {"model": run.name, "out_dir": str(run.out_dir), "labels": run.labels, "dev": run.dev}
     if "test" in data:
         summary["test"] = run.evaluate(data["test"]).as_dict()
@@ -69,21 +69,13 @@ def register_cli(subparsers) -> None:
 
     p = sub.add_parser("train", help="fine-tune on a folder of train/devel/test .tsv (BioBERT format)")
     p.add_argument("--data", required=True, help="folder with train/devel/test .tsv, or 'sample'")
-    p.add_argument("--model", default="biobert", help="registry name, hub id or folder (default biobert)")
-    p.add_argument("--out", default=None, help="where to save the best model (default runs/ner/model)")
-    p.add_argument("--epochs", type=float, default=None)
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default 5e-5; 1e-4 in fast mode)")
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--max-length", type=int, default=None)
+    add_training_options(p, "ner", "biobert")
     p.add_argument("--stride", type=int, default=None, help="overlap of windows in word pieces (default 32)")
-    p.add_argument("--max-train-samples", type=int, default=None, help="train on a shuffled subset")
-    p.add_argument("--max-eval-samples", type=int, default=None, help="dev sentences scored each epoch")
-    p.add_argument("--seed", type=int, default=42)
     p.add_argument("--entity-type", default="Entity", help="type for bare B/I tags (NCBI-disease: Disease)")
     p.add_argument("--label-all-tokens", action="store_true", help="label every word piece (B->I on continuations)")
     p.add_argument("--group-by-length", action="store_true",
                    help="batches of similar length: faster on a CPU, slightly lower F1 on short budgets")
-    p.add_argument("--warmup", type=float, default=0.0, help="fraction of steps with a rising learning rate")
+    p.add_argument("--warmup", type=float, default=None, help="fraction of steps with a rising learning rate")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="entity-level P/R/F1 of a fine-tuned model (JSON)")

@@ -17,7 +17,7 @@ from ..qa import (
     load_bioasq_folder,
     train_qa,
 )
-from . import print_json
+from . import add_training_options, print_json
 
 
 def _cmd_train(args) -> int:
@@ -26,7 +26,7 @@ def _cmd_train(args) -> int:
         sizes = dataclasses.replace(run_sizes("qa"), max_train_samples=None, max_eval_samples=None)
     with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines; stdout stays pure JSON
         result = train_qa((args.data, args.dev), args.model, args.out, sizes=sizes, epochs=args.epochs,
-                          batch_size=args.batch_size, learning_rate=args.lr, max_train_samples=args.max_train_samples,
+                          batch_size=args.batch_size, learning_rate=args.lr, max_train_samples=args.max_train_samples, seed=args.seed,
                           max_eval_samples=args.max_eval_samples, max_length=args.max_length,
                           doc_stride=args.doc_stride, progress=False, resume=args.resume)
     dev = {k: result.dev[k] for k in ("exact_match", "f1") if k in result.dev}
@@ -88,16 +88,8 @@ def register_cli(subparsers) -> None:
     p = sub.add_parser("train", help="fine-tune on SQuAD-format JSON")
     p.add_argument("--data", required=True, help="training file (SQuAD v1.1/v2.0 JSON)")
     p.add_argument("--dev", help="development file for EM/F1 after each epoch")
-    p.add_argument("--model", default="biobert-squad", help="registry name, hub id or folder (default biobert-squad)")
-    p.add_argument("--out", required=True, help="folder to save the fine-tuned model")
-    p.add_argument("--epochs", type=float)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--max-train-samples", type=int, help="use N training questions (default: wb.run_sizes('qa'))")
-    p.add_argument("--max-eval-samples", type=int, help="score N dev questions each epoch (default: wb.run_sizes('qa'))")
+    add_training_options(p, "qa", "biobert-squad")
     p.add_argument("--all-samples", action="store_true", help="train and score on whole files, even in fast mode")
-    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
-    p.add_argument("--max-length", type=int, help="tokens per window (default: wb.run_sizes('qa'))")
     p.add_argument("--doc-stride", type=int, help="overlap between windows (default: a third of --max-length, at most 128)")
     p.set_defaults(func=_cmd_train)
 

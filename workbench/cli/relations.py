@@ -18,6 +18,7 @@ from ..relations import (
     load_re_sample,
     train_relation_classifier,
 )
+from . import add_training_options
 
 
 def _load_data(spec: str, style: str = "mask"):
@@ -44,13 +45,14 @@ def _cmd_train(args) -> int:
     from ..env import run_sizes
 
     sizes = run_sizes("re")
-    if args.max_train == 0:  # 0 = the whole training split, whatever fast mode says
-        sizes = dataclasses.replace(sizes, max_train_samples=None)
+    if args.all_samples:  # the whole training split, whatever fast mode says
+        sizes = dataclasses.replace(sizes, max_train_samples=None, max_eval_samples=None)
     data = _load_data(args.data, args.style)
     result = train_relation_classifier(
         data, args.model, args.out, sizes=sizes, style=args.style, entity_types=args.types.split(","),
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, max_length=args.max_length,
-        max_train_samples=args.max_train or None, resume=args.resume)
+        max_train_samples=args.max_train_samples, max_eval_samples=args.max_eval_samples, seed=args.seed,
+        resume=args.resume)
     m = result.metrics
     if "f1" in m:
         print(f"{m['model']}: P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  ({m['convention']}, n={m['n']})")
@@ -103,16 +105,10 @@ def register_cli(subparsers) -> None:
     t = sub.add_parser("train", help="fine-tune a relation classifier (BioBERT RE TSV folder or sample:NAME)")
     t.add_argument("--data", default="sample:gene_disease",
                    help="folder with train.tsv/test.tsv, or sample:gene_disease|chemprot|ade (default %(default)s)")
-    t.add_argument("--model", default="biobert", help="registry name, hub id or folder (default %(default)s)")
-    t.add_argument("--out", help="where to save (default runs/re/model)")
+    add_training_options(t, "re", "biobert")
     t.add_argument("--style", choices=STYLES, default="mask", help="mask (@GENE$) or markers ([E1-GENE]); markers needs jsonl data")
     t.add_argument("--types", default="Gene,Disease", help="entity types for marker tokens (default %(default)s)")
-    t.add_argument("--epochs", type=float, help="default: wb.run_sizes('re')")
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr", type=float, help="learning rate (default: wb.run_sizes('re'), 5e-5)")
-    t.add_argument("--max-length", type=int)
-    t.add_argument("--max-train", type=int, help="use at most N training examples (0 = all)")
-    t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+    t.add_argument("--all-samples", action="store_true", help="train on the whole training split, even in fast mode")
     t.set_defaults(func=_cmd_train)
     e = sub.add_parser("evaluate", help="P/R/F1 (negative class excluded) and a confusion matrix")
     e.add_argument("--model", required=True, help="folder saved by 're train'")
