@@ -44,7 +44,8 @@ REGISTRY: dict[str, ModelCard] = {
         ModelCard("biobert-squad", "dmis-lab/biobert-base-cased-v1.1-squad", True, 512,
                   "BioBERT v1.1 fine-tuned on SQuAD v1.1: ready for extractive QA."),
         ModelCard("pubmedbert", "microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract-fulltext", False, 512,
-                  "PubMedBERT (now BiomedBERT): trained from scratch on PubMed, domain vocabulary, uncased."),
+                  "PubMedBERT (now BiomedBERT): trained from scratch on PubMed abstracts and PubMed Central full "
+                  "text, domain vocabulary, uncased."),
         ModelCard("scibert", "allenai/scibert_scivocab_uncased", False, 512,
                   "SciBERT: Semantic Scholar papers, scientific vocabulary, uncased."),
         ModelCard("clinicalbert", "emilyalsentzer/Bio_ClinicalBERT", True, 512,
