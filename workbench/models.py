@@ -320,11 +320,15 @@ def _placement(device: str | None, fp16: bool) -> str:
 
 
 def device_of(model) -> str:
-    """Where ``model`` runs now: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` (read from its weights)."""
-    param = next(model.parameters(), None)
-    if param is None:
+    """Where ``model`` runs now: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` (read from its weights, or
+    its ``device`` attribute for objects that have no parameters, such as an ONNX session wrapper)."""
+    params = getattr(model, "parameters", None)
+    param = next(params(), None) if callable(params) else None
+    dev = param.device if param is not None else getattr(model, "device", None)
+    if dev is None:
         return "cpu"
-    dev = param.device
+    if isinstance(dev, str):
+        return dev
     return dev.type if dev.index in (None, 0) else str(dev)
 
 
