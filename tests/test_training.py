@@ -107,3 +107,12 @@ def test_cached_model_builds_once_and_never_leaves_half_a_model(tmp_path, monkey
     first = training.cached_model("demo", "standin", build, task="ner")
     again = training.cached_model("demo", "standin", build, task="ner")
     assert first == again and len(calls) == 1 and (first / "config.json").exists()
+
+
+def test_a_capped_run_still_logs_its_loss(monkeypatch):
+    monkeypatch.setenv(training.MAX_STEPS_ENV, "4")
+    args = training.training_args(env.run_sizes("re"), "/tmp/wb-args", evaluate=False, steps_per_epoch=134)
+    assert args.max_steps == 4 and args.logging_steps == 1  # uncapped: every 34 steps, never within 4
+    monkeypatch.delenv(training.MAX_STEPS_ENV)
+    assert training.training_args(env.run_sizes("re"), "/tmp/wb-args", evaluate=False,
+                                  steps_per_epoch=134).logging_steps == 34
