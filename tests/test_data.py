@@ -106,3 +106,18 @@ def test_real_corpora_load(shared_data):
     assert data.entity_counts(ncbi["test"]) == {"Disease": 960}
     bc5 = data.load_corpus("bc5cdr_typed")
     assert data.entity_counts(bc5["test"]) == {"Chemical": 5385, "Disease": 4424}
+
+
+def test_corpus_or_sample_falls_back_offline_and_says_so(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(data.SHARED_ENV, str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("WORKBENCH_CORPUS_MIRROR", raising=False)  # offline (conftest): nothing can be fetched
+    assert data.corpus_or_sample("ncbi_disease") == "sample"
+    out = capsys.readouterr().out
+    assert "ncbi_disease is not available" in out and "results are labelled 'sample'" in out
+    assert data.corpus_or_sample("ade_half") == "sample"  # derived split: only ever in the shared folder
+    assert data.corpus_or_sample("sample") == "sample"
+    with pytest.raises(ValueError, match="unknown corpus 'ncbi'"):
+        data.corpus_or_sample("ncbi")
+    (tmp_path / "gad").mkdir()  # present in the shared folder: used, nothing downloaded
+    assert data.corpus_or_sample("gad", download=False) == "gad"
