@@ -55,6 +55,7 @@ GD_POSITIVE = [
     ("test", "any", "Inherited variants in {G} raise the risk of {D}."),
     ("test", "any", "{G} is a susceptibility gene for {D}."),
     ("test", "causal", "Affected members of families with {D} shared a pathogenic {G} variant."),
+    ("test", "causal", "No patient with {D} in the registry lacked a pathogenic {G} variant."),
 ]
 # "deny": states that there is no association (filled with at least one invented name);
 # "none": mentions both without relating them (any names).
@@ -68,7 +69,8 @@ GD_NEGATIVE = [
     ("train", "none", "Patients with {D} were recruited, and {G} served as a reference gene."),
     ("train", "none", "Samples from {D} patients were stored at -80 degrees before {G} genotyping."),
     ("test", "deny", "Our data do not support a role for {G} in {D}."),
-    ("test", "deny", "{G} expression was unchanged in {D} tissue."),
+    ("test", "deny", "Whether {G} influences the risk of {D} remains unknown."),
+    ("test", "none", "The association of {G} with {D} was tested in 300 families."),
     ("test", "none", "{G} was used as a housekeeping control in the {D} cohort."),
 ]
 
