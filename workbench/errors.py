@@ -43,7 +43,13 @@ class StoreConflictError(AnnotationError):
 
 
 class SaveError(WorkbenchError, OSError):
-    """A file could not be written (full disk, read-only folder...); the old file is intact."""
+    """A file could not be written (full disk, read-only folder...); the old file is intact.
+
+    ``errno`` is the system's code (``errno.ENOSPC`` for a full disk); the message names the file.
+    """
+
+    def __str__(self) -> str:
+        return self.strerror or super().__str__()
 
 
 class UsageError(WorkbenchError, ValueError):

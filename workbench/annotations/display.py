@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 from typing import Iterable, Mapping, Sequence
 
-from ..viz import PALETTE, format_spans, label_colors
+from ..viz import PALETTE, css_color, format_spans, label_colors
 from .records import resolve_overlaps, words
 
 # ---------------------------------------------------------------- HTML (escaped)
@@ -69,7 +69,7 @@ def format_annotatable(text: str, entities: Sequence[Mapping], colors: Mapping[s
 
 def _open_mark(ent: Mapping, k: int, colors: Mapping[str, str], selected: bool) -> str:
     pending = ent.get("status") == "pending"
-    style = (f"background:{colors.get(ent['label'], PALETTE[0])};padding:0.1em 0.2em;border-radius:0.3em;"
+    style = (f"background:{css_color(colors.get(ent['label'], PALETTE[0]), ent['label'])};padding:0.1em 0.2em;border-radius:0.3em;"
              + ("border:2px dashed #555;" if pending else "") + ("outline:3px solid #d00;" if selected else ""))
     tip = ent["label"]
     if pending:
