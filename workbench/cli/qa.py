@@ -5,9 +5,11 @@ import contextlib
 import dataclasses
 import sys
 import time
-from pathlib import Path
 
+from ..checks import check_model
 from ..env import run_sizes
+from ..errors import UsageError
+from ..files import read_user_text
 from ..qa import (
     ENCODERS,
     MAX_ANSWER_LEN,
@@ -23,12 +25,18 @@ from ..qa import (
     load_bioasq,
     load_bioasq_folder,
     load_index,
+    load_squad,
     train_qa,
 )
-from . import add_training_options, print_json
+from . import add_training_options, check_training_args, nonempty_text, nonnegative_int, positive_int, print_json
 
 
 def _cmd_train(args) -> int:
+    check_training_args(args, "qa")
+    for flag, path in (("--data", args.data), ("--dev", args.dev)):
+        if path and not len(load_squad(path)):  # malformed files fail here too, naming the question
+            raise UsageError(f"{flag} {path}: holds no questions: nothing to {'learn from' if flag == '--data' else 'score'}")
+    _check_windows(args)
     sizes = None
     if args.all_samples:  # the whole files, whatever fast mode says
         sizes = dataclasses.replace(run_sizes("qa"), max_train_samples=None, max_eval_samples=None)
@@ -43,23 +51,35 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _check_windows(args) -> None:
+    max_length = args.max_length or MAX_LENGTH
+    if max_length < 32:
+        raise UsageError(f"--max-length {max_length}: a window needs room for the question and some context; "
+                         f"use at least 32 word pieces (default {MAX_LENGTH})")
+    if args.doc_stride is not None and args.doc_stride >= max_length:
+        raise UsageError(f"--doc-stride {args.doc_stride} must be smaller than --max-length {max_length}")
+
+
 def _window_kwargs(args) -> dict:
+    _check_windows(args)
     return dict(max_length=args.max_length, doc_stride=args.doc_stride, max_answer_len=args.max_answer_len)
 
 
 def _cmd_evaluate(args) -> int:
     if bool(args.data) == bool(args.bioasq_test or args.bioasq_dir):
-        raise ValueError("give either --data SQUAD.json or BioASQ files (--bioasq-test with --golden, or --bioasq-dir)")
+        raise UsageError("give either --data SQUAD.json or BioASQ files (--bioasq-test with --golden, or --bioasq-dir)")
+    if args.bioasq_test and not args.golden:
+        raise UsageError("--bioasq-test needs --golden (the matching *_golden.json file(s))")
     kw = _window_kwargs(args)
+    check_model(args.model, "question-answering")
     if args.data:
-        metrics = evaluate_squad(args.model, args.data, max_samples=args.max_samples, **kw)
+        data = load_squad(args.data)
+        if not any(a["text"] for a in data["answers"]):
+            raise UsageError(f"--data {args.data}: no question has a gold answer, so there is nothing to score "
+                             f"(a file of questions only? use 'qa predict')")
+        metrics = evaluate_squad(args.model, data, max_samples=args.max_samples, **kw)
     else:
-        if args.bioasq_dir:
-            ds = load_bioasq_folder(args.bioasq_dir)
-        else:
-            if not args.golden:
-                raise ValueError("--bioasq-test needs --golden (the matching *_golden.json file(s))")
-            ds = load_bioasq(args.bioasq_test, args.golden)
+        ds = load_bioasq_folder(args.bioasq_dir) if args.bioasq_dir else load_bioasq(args.bioasq_test, args.golden)
         metrics = evaluate_bioasq(args.model, ds, top_k=args.top_k, max_questions=args.max_samples, **kw)
     print_json(metrics)
     return 0
@@ -67,14 +87,14 @@ def _cmd_evaluate(args) -> int:
 
 def _cmd_predict(args) -> int:
     contexts = list(args.context or [])
-    for path in args.context_file or []:
-        p = Path(path)
-        if not p.exists():
-            raise FileNotFoundError(f"{p}: no such file")
-        contexts.append(p.read_text(encoding="utf-8"))
+    contexts += [read_user_text(path) for path in args.context_file or []]  # offsets index the file as read
     if not contexts:
-        raise ValueError("give at least one --context TEXT or --context-file FILE")
-    answers = answer(args.question, contexts, top_k=args.top_k, model=args.model, **_window_kwargs(args))
+        raise UsageError("give at least one --context TEXT or --context-file FILE")
+    if not any(c.strip() for c in contexts):
+        raise UsageError("every --context is empty: there is nothing to find an answer in")
+    kw = _window_kwargs(args)
+    check_model(args.model, "question-answering")
+    answers = answer(args.question, contexts, top_k=args.top_k, model=args.model, **kw)
     if args.json:
         print_json(answers)
     else:
@@ -128,16 +148,19 @@ def register_cli(subparsers) -> None:
     sub = qa.add_subparsers(dest="qa_command", metavar="ACTION", required=True)
 
     def window_options(p):
-        p.add_argument("--max-length", type=int, default=MAX_LENGTH, help="tokens per window (default 384)")
-        p.add_argument("--doc-stride", type=int, help="overlap between windows (default 128; a third of shorter windows)")
-        p.add_argument("--max-answer-len", type=int, default=MAX_ANSWER_LEN, help="longest answer in word pieces")
+        p.add_argument("--max-length", type=positive_int, default=MAX_LENGTH, help="tokens per window (default 384)")
+        p.add_argument("--doc-stride", type=nonnegative_int,
+                       help="overlap between windows (default 128; a third of shorter windows)")
+        p.add_argument("--max-answer-len", type=positive_int, default=MAX_ANSWER_LEN,
+                       help="longest answer in word pieces")
 
     p = sub.add_parser("train", help="fine-tune on SQuAD-format JSON")
     p.add_argument("--data", required=True, help="training file (SQuAD v1.1/v2.0 JSON)")
     p.add_argument("--dev", help="development file for EM/F1 after each epoch")
     add_training_options(p, "qa", "biobert-squad")
     p.add_argument("--all-samples", action="store_true", help="train and score on whole files, even in fast mode")
-    p.add_argument("--doc-stride", type=int, help="overlap between windows (default: a third of --max-length, at most 128)")
+    p.add_argument("--doc-stride", type=nonnegative_int,
+                   help="overlap between windows (default: a third of --max-length, at most 128)")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="SQuAD EM/F1 or BioASQ strict/lenient/MRR, printed as JSON")
@@ -146,17 +169,18 @@ def register_cli(subparsers) -> None:
     p.add_argument("--bioasq-test", nargs="+", help="BioASQ test file(s) (BioASQ-test-factoid-*.json)")
     p.add_argument("--golden", nargs="+", help="matching golden file(s) (*_golden.json)")
     p.add_argument("--bioasq-dir", help="a folder of BioASQ test + golden files (e.g. ../shared/data/bioasq_4b)")
-    p.add_argument("--top-k", type=int, default=5)
-    p.add_argument("--max-samples", type=int, help="only the first N questions")
+    p.add_argument("--top-k", type=positive_int, default=5)
+    p.add_argument("--max-samples", type=positive_int, help="only the first N questions")
     window_options(p)
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("predict", help="answer a question from one or more contexts")
     p.add_argument("--model", required=True, help="fine-tuned model folder (or a registry name)")
-    p.add_argument("--question", required=True)
+    p.add_argument("--question", required=True, type=nonempty_text)
     p.add_argument("--context", action="append", help="context text (repeat for several snippets)")
-    p.add_argument("--context-file", action="append", help="file holding one context (repeatable)")
-    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--context-file", action="append",
+                   help="UTF-8 file holding one context (repeatable); offsets index it as read (CRLF kept)")
+    p.add_argument("--top-k", type=positive_int, default=5)
     p.add_argument("--json", action="store_true", help="print the answers as JSON")
     window_options(p)
     p.set_defaults(func=_cmd_predict)
