@@ -266,3 +266,20 @@ def test_cli_index_then_ask_in_fresh_processes(corpus, index, reader, tmp_path, 
     assert "--corpus" in capsys.readouterr().err
     assert cli.main(["qa", "ask", "--index", str(tmp_path / "nothing"), "--question", question, "--retrieve-only"]) == 2
     assert "index.json" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_cli_index_pools_a_bioasq_folder(shared_data, tmp_path, capsys):
+    folder = tmp_path / "bioasq"
+    assert cli.main(["qa", "index", "--bioasq-dir", str(shared_data / "bioasq_4b"), "--no-dense", "--out", str(folder)]) == 0
+    built = json.loads(capsys.readouterr().out)
+    pool = qa.bioasq_pool(qa.load_bioasq_folder(shared_data / "bioasq_4b"))
+    assert built["passages"] == len(pool.corpus) and built["documents"] == len(pool.corpus.documents)
+    assert built["encoder"] is None
+    qid = next(q for q, d in pool.relevant.items() if d)
+    args = ["qa", "ask", "--index", str(folder), "--question", pool.questions[qid], "--retrieve-only", "--json"]
+    assert cli.main([*args, "--method", "bm25", "--k", "20"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits and all(pool.corpus.document_text(h["doc_id"])[h["start"]:h["end"]] == h["text"] for h in hits)
+    assert cli.main([*args, "--method", "hybrid"]) == 2
+    assert "needs a dense index" in capsys.readouterr().err

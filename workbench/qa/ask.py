@@ -122,7 +122,7 @@ def evidence_table(answers: Sequence[dict]):
 
     return pd.DataFrame([{"rank": r, "answer": a["text"], "score": round(a["score"], 4), "doc_id": a["doc_id"],
                           "passage_id": a["passage_id"], "retrieval_rank": a["retrieval_rank"],
-                          "doc_chars": f"{a['doc_start']}-{a['doc_end']}", "negation_cue": a["negation_cue"],
+                          "doc_chars": f"{a['doc_start']}-{a['doc_end']}", "negation_cue": a["negation_cue"] or "",
                           "support": a["support"]} for r, a in enumerate(answers, 1)])
 
 
