@@ -199,7 +199,7 @@ def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
 
     def boom(*args):
         raise OSError("disk full")
-    monkeypatch.setattr(A.os, "replace", boom)
+    monkeypatch.setattr(os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         st.set_status(0, "done")
     assert path.read_text() == before

@@ -176,7 +176,7 @@ def test_closed_port_is_unreachable_quickly(local_hub, monkeypatch, capsys):
     start = time.monotonic()
     assert models.hub_reachable(timeout=2.0) is False
     assert time.monotonic() - start < 2.0
-    monkeypatch.setattr(models, "_in_hf_cache", lambda hub_id: False)
+    monkeypatch.setattr(models, "in_hf_cache", lambda hub_id: False)
     assert models.resolve("scibert").is_standin
     assert "cannot be reached" in capsys.readouterr().err
 

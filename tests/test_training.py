@@ -109,6 +109,34 @@ def test_cached_model_builds_once_and_never_leaves_half_a_model(tmp_path, monkey
     assert first == again and len(calls) == 1 and (first / "config.json").exists()
 
 
+def test_every_inference_entry_point_follows_the_one_device_rule(tmp_path, standin_dir):
+    """device="cpu" runs on the CPU and says so; device="cuda" without CUDA is a clear error everywhere."""
+    import torch
+
+    from workbench import qa, relations
+    from workbench.models import DeviceError
+
+    sizes = dataclasses.replace(env.run_sizes("ner", fast=True), epochs=1, max_train_samples=16,
+                                max_eval_samples=8, max_length=32)
+    folder = ner.train_ner("sample", "standin", tmp_path / "ner", sizes=sizes, progress=False).out_dir
+    tagger = ner.load_tagger(folder, device="cpu")
+    assert tagger.device == "cpu" and "on cpu" in repr(tagger)
+    assert ner.evaluate_ner(tagger, ner.as_dataset("sample")["test"].select(range(4))).device == "cpu"
+    re_run = relations.train_relation_classifier(relations.load_re_sample("gene_disease"), "standin", tmp_path / "re",
+                                                 epochs=1, max_train_samples=16, max_eval_samples=8, max_length=32)
+    assert re_run.metrics["device"] == "cpu"
+    model, _ = qa.load_reader("standin", device="cpu")
+    assert next(model.parameters()).device.type == "cpu"
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA GPU is present: the no-CUDA error cannot be checked here (tests/test_models.py checks CUDA)")
+    for load in (lambda: ner.load_tagger(folder, device="cuda"),
+                 lambda: relations.RelationClassifier.from_pretrained(re_run.out_dir, device="cuda"),
+                 lambda: qa.load_reader(str(folder), device="cuda"),
+                 lambda: ner.load_tagger(folder, device="cpu", fp16=True)):
+        with pytest.raises(DeviceError, match="Colab"):
+            load()
+
+
 def test_a_capped_run_still_logs_its_loss(monkeypatch):
     monkeypatch.setenv(training.MAX_STEPS_ENV, "4")
     args = training.training_args(env.run_sizes("re"), "/tmp/wb-args", evaluate=False, steps_per_epoch=134)

@@ -481,23 +481,25 @@ def test_marian_save_and_reload_gives_the_same_translations(tiny_marian, tmp_pat
 def test_marian_device_auto_prefers_cuda_and_cuda_without_it_is_an_error(tiny_marian, tmp_path, monkeypatch):
     import torch
 
-    from workbench.translate import backends
+    from workbench.models import resolve_device
 
-    assert backends._device("cpu") == "cpu"
+    assert resolve_device("cpu") == "cpu"
     with pytest.raises(ValueError, match="device must be"):
-        backends._device("gpu")
+        resolve_device("gpu")
     folder = tiny_marian.save(tmp_path / "marian")
     on_cpu = T.MarianTranslator.from_pretrained(folder, device="cpu", num_beams=1)
     assert next(on_cpu.model.parameters()).device.type == "cpu" and on_cpu.translate_batch(["顺铂"])
     if torch.cuda.is_available():
         print("CUDA is available: the no-CUDA error path cannot be checked here")
-        assert backends._device("auto") == "cuda"
+        assert resolve_device("auto") == "cuda"
         return
-    assert backends._device("auto") == "cpu"
-    with pytest.raises(ValueError, match="CUDA is not available"):
+    assert resolve_device("auto") == "cpu"
+    with pytest.raises(ValueError, match="device='cuda' but"):
         T.load_translator(folder, device="cuda")
+    with pytest.raises(ValueError, match="fp16=True needs a CUDA GPU"):
+        T.MarianTranslator.from_pretrained(folder, fp16=True)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert backends._device("auto") == "cuda" and backends._device("cuda:1") == "cuda:1"
+    assert resolve_device("auto") == "cuda"
 
 
 # ---------------------------------------------------------------- command line

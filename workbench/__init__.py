@@ -12,7 +12,7 @@ from .models import REGISTRY, describe, load, load_model, load_tokenizer, resolv
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"env", "models", "data", "corpora", "viz", "ner", "qa", "relations", "translate", "widgets",
+_SUBMODULES = {"env", "models", "data", "corpora", "viz", "ner", "qa", "relations", "translate", "widgets", "errors", "files",
                "deploy", "annotations", "usecases", "cli", "text", "taggers", "training"}
 
 

@@ -34,6 +34,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import WorkbenchError
+
 CACHE_ENV = "WORKBENCH_CACHE"
 MIRROR_ENV = "WORKBENCH_CORPUS_MIRROR"
 OFFLINE_ENVS = ("HF_HUB_OFFLINE", "WORKBENCH_OFFLINE")
@@ -47,11 +49,11 @@ _BIOBERT = ("BioMedBERT/biomedbert", "93fd69d6fb59e5c04b5a1ac7668117643c4a8583")
 _CRICHTON = ("cambridgeltl/MTL-Bioinformatics-2016", "df0df02fae6dbb87d88ffcf323b9096528f06f84")
 
 
-class DownloadError(OSError):
+class DownloadError(WorkbenchError, OSError):
     """A corpus file could not be fetched or failed its checksum; nothing was left in the cache."""
 
 
-class CorpusUnavailable(FileNotFoundError):
+class CorpusUnavailable(WorkbenchError, FileNotFoundError):
     """The corpus is not on this machine and may not be downloaded (offline)."""
 
 

@@ -13,16 +13,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import (
+    DataFormatError,  # defined in workbench.errors; imported from here too
+)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 SHARED_ENV = "WORKBENCH_SHARED_DATA"
 SPLITS = ("train", "devel", "test")
 _SPLIT_ALIASES = {"train": ("train",), "devel": ("devel", "dev", "validation", "valid"), "test": ("test",)}
 _TAG = re.compile(r"^(O|[BI](-[^\s]+)?)$")
-
-
-class DataFormatError(ValueError):
-    """Malformed input; the message names the file and line."""
 
 
 @dataclass
@@ -106,6 +106,50 @@ def shared_corpus(name: str) -> Path:
     return corpus_dir(name)
 
 
+def read_data_text(path: str | Path) -> str:
+    """The text of a data file for the loaders: UTF-8 (errors name ``file:line``), a leading byte-order
+    mark dropped (Excel and Notepad write one; it is not part of the first token)."""
+    from .files import read_user_text
+
+    return read_user_text(path).removeprefix("\ufeff")
+
+
+def read_jsonl(path: str | Path, parse=None, error: type[Exception] = DataFormatError, text: str | None = None) -> list:
+    """Rows of a JSON-lines file (blank lines skipped), each through ``parse(obj, where)`` when given.
+
+    ``where`` is ``"file:line"``. Invalid JSON, and a ``KeyError``/``TypeError``/``ValueError`` raised by
+    ``parse``, become ``error`` with a message naming ``file:line`` (an ``error`` raised by ``parse`` passes
+    through unchanged) -- the one JSONL reader of the package. ``text`` parses that text (already read
+    from ``path``) instead of reading the file.
+    """
+    import json
+
+    path = Path(path)
+    if text is None:
+        text = read_data_text(path)
+    else:
+        text = text.removeprefix("\ufeff")
+    rows = []
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise error(f"{where}: not valid JSON ({err.msg} at column {err.colno})") from None
+        if parse is None:
+            rows.append(obj)
+            continue
+        try:
+            rows.append(parse(obj, where))
+        except error:
+            raise
+        except (KeyError, TypeError, ValueError) as err:
+            raise error(f"{where}: {type(err).__name__}: {err}") from None
+    return rows
+
+
 def normalise_tag(tag: str, entity_type: str | None) -> str:
     """Map bare ``B``/``I`` to ``B-<type>``/``I-<type>``; leave typed tags alone."""
     if tag in ("B", "I"):
@@ -122,60 +166,73 @@ def read_conll(path: str | Path, entity_type: str | None = "Entity") -> list[Sen
     ``B-<entity_type>``. Raises :class:`DataFormatError` naming ``file:line`` on bad input.
     """
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
     start = 0
-    with path.open(encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            line = raw.rstrip("\r\n")
-            if not line.strip():
-                if tokens:
-                    sentences.append(Sentence(tokens, tags, start))
-                    tokens, tags = [], []
-                continue
-            if line.startswith("-DOCSTART-"):
-                continue
-            cols = line.split("\t")
-            if len(cols) < 2:
-                raise DataFormatError(
-                    f"{path}:{lineno}: expected 'token<TAB>tag', got {line!r}"
-                    + (" (separated by spaces, not a tab?)" if " " in line.strip() else ""))
-            token, tag = cols[0], cols[-1].strip()
-            if not token.strip():
-                raise DataFormatError(f"{path}:{lineno}: empty token in {line!r}")
-            if not _TAG.match(tag):
-                raise DataFormatError(f"{path}:{lineno}: tag {tag!r} is not IOB2 (O, B-Type, I-Type, B, I)")
-            try:
-                tag = normalise_tag(tag, entity_type)
-            except ValueError as err:
-                raise DataFormatError(f"{path}:{lineno}: {err}") from None
-            if not tokens:
-                start = lineno
-            tokens.append(token)
-            tags.append(tag)
+    for lineno, raw in enumerate(read_data_text(path).split("\n"), 1):
+        line = raw.rstrip("\r")
+        if not line.strip():
+            if tokens:
+                sentences.append(Sentence(tokens, tags, start))
+                tokens, tags = [], []
+            continue
+        if line.startswith("-DOCSTART-"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 2:
+            raise DataFormatError(
+                f"{path}:{lineno}: expected 'token<TAB>tag', got {line!r}"
+                + (" (separated by spaces, not a tab?)" if " " in line.strip() else ""))
+        token, tag = cols[0].strip(), cols[-1].strip()  # "BRCA1 <TAB>B-Gene": the token is "BRCA1"
+        if not token:
+            raise DataFormatError(f"{path}:{lineno}: empty token in {line!r}")
+        if not _TAG.match(tag):
+            raise DataFormatError(f"{path}:{lineno}: tag {tag!r} is not IOB2 (O, B-Type, I-Type, B, I)")
+        try:
+            tag = normalise_tag(tag, entity_type)
+        except ValueError as err:
+            raise DataFormatError(f"{path}:{lineno}: {err}") from None
+        if not tokens:
+            start = lineno
+        tokens.append(token)
+        tags.append(tag)
     if tokens:
         sentences.append(Sentence(tokens, tags, start))
     return sentences
 
 
-def write_conll(sentences, path: str | Path) -> Path:
-    """Write ``[(tokens, tags), ...]`` (or :class:`Sentence` objects) in the BioBERT TSV format."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def conll_text(sentences) -> str:
+    """``[(tokens, tags), ...]`` (or :class:`Sentence` objects) as BioBERT TSV text.
+
+    Refuses what :func:`read_conll` could not read back: an empty token, a token with a tab or line
+    break, a tag that is not IOB2 (``B-Rare disease`` holds a space).
+    """
     lines = []
     for i, sent in enumerate(sentences):
         tokens, tags = (sent.tokens, sent.tags) if isinstance(sent, Sentence) else sent
         if len(tokens) != len(tags):
             raise ValueError(f"sentence {i}: {len(tokens)} tokens but {len(tags)} tags")
         for token, tag in zip(tokens, tags):
-            if not token or any(c in token for c in "\t\n\r"):
+            if not token or not token.strip() or any(c in token for c in "\t\n\r"):
                 raise ValueError(f"sentence {i}: token {token!r} is empty or contains a tab/newline")
+            if not isinstance(tag, str) or not _TAG.match(tag):
+                raise ValueError(f"sentence {i}: tag {tag!r} of token {token!r} is not IOB2 (O, B-Type, I-Type; "
+                                 f"no spaces in the type)")
             lines.append(f"{token}\t{tag}")
         lines.append("")
-    path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def write_conll(sentences, path: str | Path) -> Path:
+    """Write ``[(tokens, tags), ...]`` (or :class:`Sentence` objects) in the BioBERT TSV format.
+
+    Written atomically (``workbench.files.atomic_write_text``): a failed write keeps the old file.
+    """
+    from .files import atomic_write_text
+
+    path = Path(path)
+    atomic_write_text(path, conll_text(sentences))
     return path
 
 

@@ -87,11 +87,11 @@ def architecture(name: str = "biobert"):
     """
     from transformers import AutoConfig, BertConfig
 
-    from .models import REGISTRY, _in_hf_cache, hub_reachable, resolve
+    from .models import REGISTRY, in_hf_cache, hub_reachable, resolve
 
     card = REGISTRY.get(name)
     if card is not None and name in PUBLISHED_VOCAB_SIZES:
-        if _in_hf_cache(card.hub_id) or hub_reachable():
+        if in_hf_cache(card.hub_id) or hub_reachable():
             return AutoConfig.from_pretrained(card.hub_id), f"config.json of {card.hub_id}"
         return (BertConfig(vocab_size=PUBLISHED_VOCAB_SIZES[name]),
                 f"published BERT-base architecture of {card.hub_id} (offline: no weights needed)")
@@ -103,12 +103,12 @@ def parameters_of(config, task: str = "token-classification", num_labels: int = 
     """Exact parameter count of the model ``config`` describes, built on the ``meta`` device (no memory used)."""
     import torch
 
-    from .models import _auto_class
+    from .models import model_class
 
     config = copy.deepcopy(config)
     config.num_labels = num_labels
     with torch.device("meta"):
-        model = _auto_class(task).from_config(config)
+        model = model_class(task).from_config(config)
     return count_parameters(model)
 
 
@@ -182,7 +182,8 @@ def quantize_dynamic(model):
     """A copy of ``model`` with its Linear layers quantised to int8 (CPU inference).
 
     Dynamic quantisation stores weights as int8 and quantises activations on the fly: about
-    3-4x smaller Linear layers and often faster CPU inference, for a small accuracy cost.
+    3-4x smaller Linear layers and often faster CPU inference, for a small accuracy cost. A model on a GPU
+    is copied to the CPU first (the original stays where it is).
     """
     import torch
 

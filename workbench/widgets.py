@@ -24,6 +24,7 @@ from typing import Callable, Mapping, Sequence
 import ipywidgets as W
 
 from . import annotations as A
+from .errors import StoreConflictError, WorkbenchError
 from .text import as_span
 from .viz import label_colors
 
@@ -136,10 +137,9 @@ class _Annotator(W.VBox):
             self.text_area = W.VBox([self.view, self.word_box])
 
     # -- small builders
-    @staticmethod
-    def _button(text: str, tip: str, action: Callable, style: str = "", width: str = "auto") -> W.Button:
+    def _button(self, text: str, tip: str, action: Callable, style: str = "", width: str = "auto") -> W.Button:
         b = W.Button(description=text, tooltip=tip, button_style=style, layout=W.Layout(width=width))
-        b.on_click(lambda _b: action())
+        b.on_click(lambda _b: self._guard(action))
         return b
 
     # -- state
@@ -157,11 +157,17 @@ class _Annotator(W.VBox):
         self.message.value = f"<span style='color:{color}'>{html.escape(text)}</span>"
 
     def _guard(self, action: Callable, *args):
-        """Run a UI action; a bad request is shown under the text instead of raising in a callback."""
+        """Run a UI action; a bad request or a failed save is shown under the text instead of dying
+        unseen in a widget callback. A change that could not be saved was undone by the store, so the
+        view is redrawn from the store: what you see is what the file holds."""
         try:
             return action(*args)
-        except A.AnnotationError as err:
-            self._say(str(err), error=True)
+        except (WorkbenchError, OSError) as err:
+            saved = not isinstance(err, (OSError, StoreConflictError))
+            with contextlib.suppress(Exception):
+                self.refresh()
+            self._say(str(err) if saved else f"NOT SAVED: {err}. The change was undone: the view shows the file.",
+                      error=True)
             return None
 
     # -- navigation (each also a button and a shortcut)
@@ -236,7 +242,7 @@ class _Annotator(W.VBox):
     def select_entity(self, k: int | None) -> None:
         """Pick entity ``k`` of this document (to relabel, accept or remove it)."""
         if k is not None:
-            A.AnnotationStore._entity(self.record, k)
+            A.AnnotationStore.entity(self.record, k)
         self.selected_entity, self.selection = k, None
         self.refresh()
 
@@ -322,7 +328,7 @@ class _Annotator(W.VBox):
                 b.style.button_color = self.colors.get(ent["label"], "#ddd")
             if self.selection and s < self.selection[1] and e > self.selection[0]:
                 b.button_style = "warning"
-            b.on_click(lambda _b, i=i: self._word_button_clicked(i))
+            b.on_click(lambda _b, i=i: self._guard(self._word_button_clicked, i))
             buttons.append(b)
         return buttons
 
@@ -347,6 +353,8 @@ class EntityAnnotator(_Annotator):
         labels = list(dict.fromkeys(labels))
         if not labels or not all(isinstance(x, str) and x for x in labels):
             raise ValueError(f"labels must be a non-empty list of names, got {labels!r}")
+        for label in labels:
+            A.check_label(label)
         if len(labels) > 9:
             raise ValueError("at most 9 labels (keys 1-9)")
         texts = list(texts)
@@ -493,7 +501,7 @@ class RelationAnnotator(_Annotator):
     def pick(self, head: int, tail: int) -> None:
         """Choose the head and tail entities (indices into this document's entities)."""
         for k in (head, tail):
-            A.AnnotationStore._entity(self.record, k)
+            A.AnnotationStore.entity(self.record, k)
         self.head.value, self.tail.value = head, tail
 
     def relate(self, relation: str, head: int | None = None, tail: int | None = None) -> dict:
@@ -516,7 +524,7 @@ class RelationAnnotator(_Annotator):
 
     def _entity_clicked(self, k: int) -> None:
         # clicks in the text: the first picks the head, the next the tail
-        A.AnnotationStore._entity(self.record, k)
+        A.AnnotationStore.entity(self.record, k)
         if self._anchor is None:
             self.head.value, self._anchor = k, k
         else:

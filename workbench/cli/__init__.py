@@ -4,6 +4,11 @@ One file per task in this package (``cli/data.py``, ``cli/ner.py``, ``cli/qa.py`
 ``cli/translate.py``) defines ``register_cli(subparsers)``; each sub-command sets ``func`` (called with
 the parsed args, returns an exit code). The library modules hold no argparse: the CLI, the notebooks
 and the benchmarks call the same library functions.
+
+Errors: every :class:`~workbench.errors.WorkbenchError`, and a bad user file (missing, a folder, not
+UTF-8, damaged weights), is printed as ``error: ...`` with exit code 2; ``--debug`` adds the traceback.
+Flags are checked by their argparse types (below) and the model/output checks of
+:mod:`workbench.checks` run before any training or loading.
 """
 from __future__ import annotations
 
@@ -11,9 +16,117 @@ import argparse
 import importlib
 import json
 import sys
+import traceback
+from pathlib import Path
+
+from ..errors import UsageError, WorkbenchError
 
 # sub-command -> module of this package that registers it
 TASK_COMMANDS = {"data": "data", "ner": "ner", "qa": "qa", "re": "relations", "translate": "translate"}
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: a whole number of at least 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a number from 0 up to (not including) 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return value
+
+
+def nonempty_text(text: str) -> str:
+    """argparse type: text with something in it besides spaces."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty")
+    return text
+
+
+def type_pair(text: str) -> tuple[str, str]:
+    """argparse type: ``HEAD:TAIL`` entity types, e.g. ``Gene:Disease``."""
+    head, sep, tail = text.partition(":")
+    if not sep or not head.strip() or not tail.strip() or ":" in tail:
+        raise argparse.ArgumentTypeError(f"expected HEAD:TAIL entity types such as Gene:Disease, got {text!r}")
+    return head.strip(), tail.strip()
+
+
+def type_list(text: str) -> list[str]:
+    """argparse type: comma-separated names, none empty (``Gene,Disease``)."""
+    names = [t.strip() for t in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated names such as Gene,Disease, got {text!r}")
+    return names
+
+
+def add_training_options(p, task: str, default_model: str) -> None:
+    """The options every ``train`` command shares (one meaning across tasks; unset sizes come from
+    ``wb.run_sizes(task)``, fast or full mode)."""
+    sizes = f"default: wb.run_sizes('{task}')"
+    p.add_argument("--model", default=default_model, help=f"registry name, hub id or folder (default {default_model})")
+    p.add_argument("--out", help=f"folder to save the model in (default runs/{task}/model)")
+    p.add_argument("--epochs", type=positive_float, help=sizes)
+    p.add_argument("--batch-size", type=positive_int, help=sizes)
+    p.add_argument("--lr", type=positive_float, help=f"learning rate ({sizes})")
+    p.add_argument("--max-length", type=positive_int, help=f"word pieces per input ({sizes})")
+    p.add_argument("--max-train-samples", type=positive_int, help=f"train on a random subset of N examples ({sizes})")
+    p.add_argument("--max-eval-samples", type=positive_int, help=f"score the first N dev examples ({sizes})")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+
+
+def check_training_args(args, task: str) -> None:
+    """Before any training: ``--out`` can be written, ``--model`` exists (a missing path is "not found",
+    never a hub id), ``--data`` is there. Called first by every ``train`` command."""
+    from ..checks import check_writable_folder, looks_like_path
+    from ..env import runs_dir
+
+    out = args.out or str(runs_dir(task) / "model")
+    check_writable_folder(out, "--out")
+    model = str(args.model)
+    local = Path(model).expanduser()
+    if looks_like_path(model) or local.exists():
+        if not local.is_dir():
+            raise UsageError(f"--model {model}: {'is a file' if local.exists() else 'not found'}; give a registry "
+                             f"name (python -m workbench models), a hub id or a model folder")
+        if not (local / "config.json").exists():
+            raise UsageError(f"--model {model}: this folder has no config.json, so it is not a saved model")
+    data = getattr(args, "data", None)
+    if data and not str(data).startswith("sample") and not Path(data).expanduser().exists():
+        raise UsageError(f"--data {data}: not found")
 
 
 def print_json(obj) -> None:
@@ -45,6 +158,7 @@ def _cmd_models(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbench",
                                      description="Biomedical NLP workbench (BioBERT-style text mining).")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback when a command fails")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("env", help="print the device report (GPU/CPU, versions, hub)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -57,7 +171,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _message(err: BaseException, args) -> str:
+    """One line for ``error: ...``: the file, the flag or the model named, and what to do."""
+    text = str(err).strip()
+    if isinstance(err, OSError) and not isinstance(err, WorkbenchError):
+        name = err.filename or ""
+        text = f"{name}: {err.strerror}" if name and err.strerror else (err.strerror or text)
+    elif isinstance(err, UnicodeDecodeError):
+        text = f"not UTF-8 text ({err.reason} at byte {err.start}); save the file as UTF-8"
+    elif type(err).__name__ == "SafetensorError" or "deserializ" in text:
+        model = getattr(args, "model", None)
+        text = (f"{'--model ' + str(model) + ': ' if model else ''}the weights cannot be read ({text}); the "
+                f"folder is damaged or was copied incompletely: copy or train it again")
+    return text or type(err).__name__
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [WorkbenchError, OSError, UnicodeError, ValueError]
+    try:
+        from safetensors import SafetensorError
+
+        errors.append(SafetensorError)
+    except ImportError:  # pragma: no cover - safetensors comes with transformers
+        pass
+    return tuple(errors)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every project error (and a bad user file) is ``error: ...`` and exit code 2.
+
+    ``--debug`` (before the command: ``python -m workbench --debug ner predict ...``) adds the traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -65,8 +209,15 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except _user_errors() as err:
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"error: {_message(err, args)}", file=sys.stderr)
+        if not getattr(args, "debug", False) and not isinstance(err, WorkbenchError | OSError):
+            print("(run again with --debug before the command to see where it happened)", file=sys.stderr)
         return 2
 
 

@@ -2,22 +2,27 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
+from ..checks import check_model
 from ..data import load_ner_dataset
+from ..errors import UsageError
+from ..files import read_user_text
 from ..ner import as_dataset, evaluate_ner, folder_labels, load_tagger, train_ner
-from . import print_json
+from ..text import split_lines
+from . import add_training_options, check_training_args, fraction, nonnegative_int, positive_int, print_json
 
 
 def _cmd_train(args) -> int:
+    check_training_args(args, "ner")
     data = as_dataset(args.data, args.entity_type)
+    if "train" not in data or not len(data["train"]):
+        raise UsageError(f"--data {args.data}: the train split is empty (no sentences): nothing to learn from")
     run = train_ner(data, args.model, args.out, epochs=args.epochs, learning_rate=args.lr,
                     batch_size=args.batch_size, max_length=args.max_length, stride=args.stride,
                     max_train_samples=args.max_train_samples, max_eval_samples=args.max_eval_samples,
                     seed=args.seed, entity_type=args.entity_type,
                     label_all_tokens=args.label_all_tokens, group_by_length=args.group_by_length,
-                    warmup=args.warmup)
+                    warmup=args.warmup, resume=args.resume)
     summary = {"model": run.name, "out_dir": str(run.out_dir), "labels": run.labels, "dev": run.dev}
     if "test" in data:
         summary["test"] = run.evaluate(data["test"]).as_dict()
@@ -34,27 +39,38 @@ def _entity_type_for(model_dir: str, given: str | None) -> str:
 
 
 def _cmd_evaluate(args) -> int:
+    check_model(args.model, "ner")
     data = load_ner_dataset(args.data, entity_type=_entity_type_for(args.model, args.entity_type))
     if args.split not in data:
-        raise ValueError(f"{args.data}: no {args.split!r} split (found {sorted(data)})")
+        raise UsageError(f"--split {args.split}: {args.data} has no {args.split!r} split (found {sorted(data)})")
+    if not len(data[args.split]):
+        raise UsageError(f"--data {args.data}: the {args.split!r} split is empty: nothing to score")
     report = evaluate_ner(args.model, data[args.split], max_samples=args.max_samples, batch_size=args.batch_size)
     print_json(report.as_dict())
     return 0
 
 
-def _cmd_predict(args) -> int:
-    tagger = load_tagger(args.model, batch_size=args.batch_size)
-    if args.files:
-        docs = [(str(p), Path(p).read_text(encoding="utf-8")) for p in args.files]
-    else:
-        docs = [("<stdin>", sys.stdin.read())]
+def read_documents(files, lines: bool) -> list[dict]:
+    """``{"source", "text"}`` per file (or standard input), or per non-empty line with ``"line"`` when
+    ``lines``. Texts are exactly as stored (``\r\n`` kept), so offsets index the file's characters --
+    with ``lines``, the line's (lines end at ``\n`` only; see ``text.split_lines``)."""
     records = []
-    for source, text in docs:
-        if args.lines:
-            records += [{"source": source, "line": n, "text": line} for n, line in enumerate(text.splitlines(), 1)
-                        if line.strip()]
-        else:
+    for name in files or ["-"]:
+        text = read_user_text(name)
+        source = "<stdin>" if name == "-" else str(name)
+        if not lines:
             records.append({"source": source, "text": text})
+            continue
+        for n, start, end in split_lines(text):
+            if text[start:end].strip():
+                records.append({"source": source, "line": n, "text": text[start:end]})
+    return records
+
+
+def _cmd_predict(args) -> int:
+    check_model(args.model, "ner")
+    records = read_documents(args.files, args.lines)  # every file is read (and checked) before the model loads
+    tagger = load_tagger(args.model, batch_size=args.batch_size)
     for record, entities in zip(records, tagger([r["text"] for r in records])):
         if not args.with_text:
             record.pop("text")
@@ -69,21 +85,13 @@ def register_cli(subparsers) -> None:
 
     p = sub.add_parser("train", help="fine-tune on a folder of train/devel/test .tsv (BioBERT format)")
     p.add_argument("--data", required=True, help="folder with train/devel/test .tsv, or 'sample'")
-    p.add_argument("--model", default="biobert", help="registry name, hub id or folder (default biobert)")
-    p.add_argument("--out", default=None, help="where to save the best model (default runs/ner/model)")
-    p.add_argument("--epochs", type=float, default=None)
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default 5e-5; 1e-4 in fast mode)")
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--max-length", type=int, default=None)
-    p.add_argument("--stride", type=int, default=None, help="overlap of windows in word pieces (default 32)")
-    p.add_argument("--max-train-samples", type=int, default=None, help="train on a shuffled subset")
-    p.add_argument("--max-eval-samples", type=int, default=None, help="dev sentences scored each epoch")
-    p.add_argument("--seed", type=int, default=42)
+    add_training_options(p, "ner", "biobert")
+    p.add_argument("--stride", type=nonnegative_int, default=None, help="overlap of windows in word pieces (default 32)")
     p.add_argument("--entity-type", default="Entity", help="type for bare B/I tags (NCBI-disease: Disease)")
     p.add_argument("--label-all-tokens", action="store_true", help="label every word piece (B->I on continuations)")
     p.add_argument("--group-by-length", action="store_true",
                    help="batches of similar length: faster on a CPU, slightly lower F1 on short budgets")
-    p.add_argument("--warmup", type=float, default=0.0, help="fraction of steps with a rising learning rate")
+    p.add_argument("--warmup", type=fraction, default=None, help="fraction of steps with a rising learning rate")
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("evaluate", help="entity-level P/R/F1 of a fine-tuned model (JSON)")
@@ -91,14 +99,17 @@ def register_cli(subparsers) -> None:
     p.add_argument("--model", required=True, help="fine-tuned model folder")
     p.add_argument("--split", default="test", choices=("train", "devel", "test"))
     p.add_argument("--entity-type", default=None, help="type for bare B/I tags (default: the model's only type)")
-    p.add_argument("--max-samples", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--max-samples", type=positive_int, default=None, help="only the first N sentences")
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("predict", help="entities with character offsets, one JSON object per document/line")
+    p = sub.add_parser("predict", help="entities with character offsets, one JSON object per document/line",
+                       description="Offsets index the text exactly as read: a file's characters (CRLF line ends "
+                                   "kept, UTF-8 only), standard input the same; with --lines, the line's.")
     p.add_argument("--model", required=True, help="fine-tuned model folder")
     p.add_argument("files", nargs="*", help="text files (default: read standard input)")
-    p.add_argument("--lines", action="store_true", help="every non-empty line is its own text")
+    p.add_argument("--lines", action="store_true",
+                   help="every non-empty line (ended by \\n) is its own text; offsets index the line")
     p.add_argument("--with-text", action="store_true", help="repeat the text in each output record")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.set_defaults(func=_cmd_predict)

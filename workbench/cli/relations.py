@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 from typing import Callable
 
+from ..checks import check_model
+from ..errors import UsageError
+from ..files import read_user_text
 from ..relations import (
     MASK,
     STYLES,
@@ -18,6 +19,8 @@ from ..relations import (
     load_re_sample,
     train_relation_classifier,
 )
+from ..text import split_lines
+from . import add_training_options, check_training_args, type_list, type_pair
 
 
 def _load_data(spec: str, style: str = "mask"):
@@ -43,32 +46,43 @@ def _cmd_train(args) -> int:
 
     from ..env import run_sizes
 
+    check_training_args(args, "re")
     sizes = run_sizes("re")
-    if args.max_train == 0:  # 0 = the whole training split, whatever fast mode says
-        sizes = dataclasses.replace(sizes, max_train_samples=None)
+    if args.all_samples:  # the whole training split, whatever fast mode says
+        sizes = dataclasses.replace(sizes, max_train_samples=None, max_eval_samples=None)
     data = _load_data(args.data, args.style)
+    if "train" not in data or not len(data["train"]):
+        raise UsageError(f"--data {args.data}: no training examples (train.tsv / train.jsonl missing or empty)")
     result = train_relation_classifier(
-        data, args.model, args.out, sizes=sizes, style=args.style, entity_types=args.types.split(","),
+        data, args.model, args.out, sizes=sizes, style=args.style, entity_types=args.types,
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, max_length=args.max_length,
-        max_train_samples=args.max_train or None, resume=args.resume)
+        max_train_samples=args.max_train_samples, max_eval_samples=args.max_eval_samples, seed=args.seed,
+        resume=args.resume)
     m = result.metrics
     if "f1" in m:
-        print(f"{m['model']}: P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  ({m['convention']}, n={m['n']})")
+        print(f"{m['model']}: P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  "
+              f"({m['convention']}, n={m['n']})")
     print(f"saved to {result.out_dir}")
     return 0
 
 
 def _cmd_evaluate(args) -> int:
+    check_model(args.model, "relation-classification")
     clf = RelationClassifier.from_pretrained(args.model)
     data = _load_data(args.data, clf.style)
     if args.split not in data:
-        raise ValueError(f"--split {args.split!r} not in {list(data)}")
+        raise UsageError(f"--split {args.split!r} not in {list(data)}")
+    unknown = sorted(set(data[args.split].features["label"].names) - set(clf.labels))
+    if unknown:
+        raise UsageError(f"--data {args.data}: labels {unknown} are not among the model's labels {clf.labels}; "
+                         f"score it on data with the label set it was trained on")
     m = evaluate_relations(clf, data[args.split])
     if args.json:
         print(json.dumps({k: v for k, v in m.items() if k not in ("gold", "pred")}, indent=2))
         return 0
     print(f"model: {m['model']}\nmetric: {m['convention']}")
-    print(f"precision {m['precision']:.4f}  recall {m['recall']:.4f}  F1 {m['f1']:.4f}  accuracy {m['accuracy']:.4f}  n={m['n']}")
+    print(f"precision {m['precision']:.4f}  recall {m['recall']:.4f}  F1 {m['f1']:.4f}  accuracy {m['accuracy']:.4f}"
+          f"  n={m['n']}")
     matrix = confusion_matrix(m["gold"], m["pred"], m["labels"])
     width = max(len(x) for x in m["labels"]) + 2
     print("confusion (rows gold, columns predicted):")
@@ -78,21 +92,39 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
-def _cmd_predict(args) -> int:
+def marking_of(line: str) -> str | None:
+    """``"mask"`` (two ``@GENE$``-style masks), ``"markers"`` (``[E1-...]``) or None (raw text)."""
+    if "[E1-" in line and "[E2-" in line:
+        return "markers"
+    masks = MASK.findall(line)
+    return "mask" if len(masks) >= 2 or (masks and "-" in masks[0]) else None
 
+
+def _cmd_predict(args) -> int:
+    text = read_user_text(args.input)
+    source = "<stdin>" if args.input == "-" else args.input
+    lines = [(n, text[a:b]) for n, a, b in split_lines(text) if text[a:b].strip()]
+    if not lines:
+        raise UsageError(f"--input {source}: no text (every line is empty)")
+    check_model(args.model, "relation-classification")
+    raw = [(n, line) for n, line in lines if marking_of(line) is None]
+    if raw and args.ner not in ("lexicon", "sample"):
+        check_model(args.ner, "ner", "--ner")
     clf = RelationClassifier.from_pretrained(args.model)
-    if args.input == "-":
-        lines = sys.stdin.read().splitlines()
-    else:
-        lines = Path(args.input).read_text(encoding="utf-8").splitlines()
-    lines = [line for line in lines if line.strip()]
-    if all(len(MASK.findall(line)) >= 2 or "[E1-" in line for line in lines):  # already marked
-        for line, p in zip(lines, clf(lines)):
-            print(json.dumps({"sentence": line, **p}))
-        return 0
-    pairs = [tuple(p.split(":")) for p in args.pairs]
-    for r in extract_relations(lines, _ner_from_arg(args.ner), clf, pair_types=pairs, keep_negative=args.all):
-        print(json.dumps({k: v for k, v in r.items() if k != "input"}))
+    marked = [(n, line) for n, line in lines if marking_of(line) is not None]
+    for n, line in marked:
+        if marking_of(line) != clf.style:
+            raise UsageError(f"{source}:{n}: the pair is marked in the {marking_of(line)} style, but the model was "
+                             f"trained on the {clf.style} style; mark it as {'@GENE$' if clf.style == 'mask' else '[E1-GENE] ... [/E1-GENE]'}"
+                             f" or give raw text")
+    rows = [(n, {"line": n, "sentence": line, **p}) for (n, line), p in zip(marked, clf([x for _, x in marked]))]
+    if raw:
+        found = extract_relations([x for _, x in raw], _ner_from_arg(args.ner), clf, pair_types=args.pairs,
+                                  keep_negative=args.all)
+        rows += [(raw[r["doc"]][0], {"line": raw[r["doc"]][0], **{k: v for k, v in r.items() if k not in ("input", "doc")}})
+                 for r in found]
+    for _, row in sorted(rows, key=lambda x: x[0]):
+        print(json.dumps(row, ensure_ascii=False))
     return 0
 
 
@@ -103,16 +135,11 @@ def register_cli(subparsers) -> None:
     t = sub.add_parser("train", help="fine-tune a relation classifier (BioBERT RE TSV folder or sample:NAME)")
     t.add_argument("--data", default="sample:gene_disease",
                    help="folder with train.tsv/test.tsv, or sample:gene_disease|chemprot|ade (default %(default)s)")
-    t.add_argument("--model", default="biobert", help="registry name, hub id or folder (default %(default)s)")
-    t.add_argument("--out", help="where to save (default runs/re/model)")
+    add_training_options(t, "re", "biobert")
     t.add_argument("--style", choices=STYLES, default="mask", help="mask (@GENE$) or markers ([E1-GENE]); markers needs jsonl data")
-    t.add_argument("--types", default="Gene,Disease", help="entity types for marker tokens (default %(default)s)")
-    t.add_argument("--epochs", type=float, help="default: wb.run_sizes('re')")
-    t.add_argument("--batch-size", type=int)
-    t.add_argument("--lr", type=float, help="learning rate (default: wb.run_sizes('re'), 5e-5)")
-    t.add_argument("--max-length", type=int)
-    t.add_argument("--max-train", type=int, help="use at most N training examples (0 = all)")
-    t.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+    t.add_argument("--types", type=type_list, default=["Gene", "Disease"],
+                   help="entity types for marker tokens, comma-separated (default Gene,Disease)")
+    t.add_argument("--all-samples", action="store_true", help="train on the whole training split, even in fast mode")
     t.set_defaults(func=_cmd_train)
     e = sub.add_parser("evaluate", help="P/R/F1 (negative class excluded) and a confusion matrix")
     e.add_argument("--model", required=True, help="folder saved by 're train'")
@@ -122,8 +149,11 @@ def register_cli(subparsers) -> None:
     e.set_defaults(func=_cmd_evaluate)
     r = sub.add_parser("predict", help="classify marked sentences, or extract relations from raw text (one per line)")
     r.add_argument("--model", required=True, help="folder saved by 're train'")
-    r.add_argument("--input", default="-", help="text file, one sentence/document per line (default stdin)")
+    r.add_argument("--input", default="-",
+                   help="UTF-8 text file, one sentence/document per line (ended by \\n; default stdin); marked "
+                        "lines are classified, raw lines go through --ner; output in line order with 'line'")
     r.add_argument("--ner", default="lexicon", help="for raw text: lexicon (dictionary), sample (wb.ner.sample_tagger) or a tagger folder")
-    r.add_argument("--pairs", nargs="+", default=["Gene:Disease"], help="head:tail entity types (default %(default)s)")
+    r.add_argument("--pairs", nargs="+", type=type_pair, default=[("Gene", "Disease")],
+                   help="head:tail entity types (default Gene:Disease)")
     r.add_argument("--all", action="store_true", help="also print pairs classified as no relation")
     r.set_defaults(func=_cmd_predict)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
+from ..files import read_user_text
+from ..text import split_lines
 from ..translate import (
     GLOSSARY_FILE,
     STANDIN_LABEL,
@@ -13,6 +13,7 @@ from ..translate import (
     load_translator,
     translate_then_extract,
 )
+from . import positive_int
 
 
 def register_cli(subparsers) -> None:
@@ -31,36 +32,25 @@ def register_cli(subparsers) -> None:
                    help="auto (MarianMT if reachable, else stand-in), standin, a hub id or a saved folder")
     p.add_argument("--mode", choices=("placeholder", "enforce"), default="placeholder",
                    help="protect terms with placeholders (default) or enforce them after translation")
-    p.add_argument("--batch-size", type=int, default=8, help="sentences per generate() call (MarianMT)")
+    p.add_argument("--batch-size", type=positive_int, default=8, help="sentences per generate() call (MarianMT)")
     p.add_argument("--ner", choices=("none", "glossary", "sample"), default="none",
                    help="English NER on the translation: glossary dictionary tagger or wb.ner.sample_tagger()")
     p.set_defaults(func=_cmd_translate)
 
 
 def _read_inputs(files) -> list[tuple[str, str]]:
+    """``("file:line", text)`` for every non-empty line (lines end at ``\\n`` only; UTF-8, errors name the file)."""
     docs = []
-    sources = files or ["-"]
-    for name in sources:
-        if name == "-":
-            label, lines = "<stdin>", sys.stdin.read().splitlines()
-        else:
-            path = Path(name)
-            if not path.exists():
-                raise FileNotFoundError(f"{path}: no such file")
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except UnicodeDecodeError as err:
-                raise ValueError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
-            label = str(path)
-        docs += [(f"{label}:{n}", line) for n, line in enumerate(lines, 1) if line.strip()]
+    for name in files or ["-"]:
+        text = read_user_text(name)
+        label = "<stdin>" if name == "-" else str(name)
+        docs += [(f"{label}:{n}", text[a:b]) for n, a, b in split_lines(text) if text[a:b].strip()]
     return docs
 
 
 def _cmd_translate(args) -> int:
     docs = _read_inputs(args.files)
     glossary = None if args.no_glossary else load_glossary(args.glossary)
-    if args.batch_size < 1:
-        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
     translator = load_translator(args.model)
     if isinstance(translator, MarianTranslator):
         translator.batch_size = args.batch_size

@@ -23,7 +23,7 @@ def evaluate_squad(model, data, tokenizer=None, allow_null: bool | None = None, 
 
     ``allow_null`` defaults to "the data has unanswerable questions" (SQuAD v2).
     """
-    from ..models import describe
+    from ..models import describe, device_of
 
     model, tokenizer = load_reader(model, tokenizer)
     ds = load_squad(data) if isinstance(data, (str, Path, list)) else data
@@ -32,7 +32,7 @@ def evaluate_squad(model, data, tokenizer=None, allow_null: bool | None = None, 
     allow_null = has_unanswerable(ds) if allow_null is None else allow_null
     preds = predict_squad(model, ds, tokenizer, allow_null=allow_null, **kwargs)
     refs = {qid: a["text"] for qid, a in zip(ds["id"], ds["answers"])}
-    return {**squad_metrics(preds, refs), "model": describe(model)}
+    return {**squad_metrics(preds, refs), "model": describe(model), "device": device_of(model)}
 
 
 def predict_bioasq(model, dataset, tokenizer=None, top_k: int = 5, **kwargs) -> dict[str, list[str]]:
@@ -66,11 +66,11 @@ def evaluate_bioasq(model, dataset, tokenizer=None, top_k: int = 5, max_question
     Also reports the answer-locating coverage and which model ran. ``max_questions`` evaluates
     only the first questions (fast mode); the scores are then over those questions.
     """
-    from ..models import describe
+    from ..models import describe, device_of
 
     model, tokenizer = load_reader(model, tokenizer)
     ds = select_questions(dataset, max_questions)
     ranked = predict_bioasq(model, ds, tokenizer, top_k=top_k, **kwargs)
     golden = dict(zip(ds["question_id"], ds["golden"]))
     return {**bioasq_factoid_metrics(ranked, golden, top_k=top_k), "coverage": bioasq_coverage(ds),
-            "model": describe(model)}
+            "model": describe(model), "device": device_of(model)}

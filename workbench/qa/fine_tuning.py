@@ -129,14 +129,14 @@ def _squad_compute_metrics(examples, feats):
     return compute
 
 
-def sample_reader(retrain: bool = False, model: str = "biobert-squad"):
+def sample_reader(retrain: bool = False, model: str = "biobert-squad", device: str | None = "auto"):
     """``(model, tokenizer)`` fine-tuned on the project QA sample (``data/qa``), cached under ``runs/qa/``.
 
     The first call trains with the fast sizes (``wb.run_sizes("qa", fast=True)``, about a minute on a
     CPU) and says so; later calls load the saved folder. Offline ``model`` is the stand-in: fine for
     demos and pipelines, not BioBERT. Taught in 03_question_answering.
     """
-    return load_reader(str(sample_reader_dir(retrain, model)))
+    return load_reader(str(sample_reader_dir(retrain, model)), device=device)
 
 
 def sample_reader_dir(retrain: bool = False, model: str = "biobert-squad") -> Path:

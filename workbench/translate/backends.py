@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .glossary import Glossary, _find_word, _is_ascii_alnum, load_glossary
+from ..text import length_batches
+from .glossary import Glossary, find_word, is_ascii_alnum, load_glossary
 from .samples import load_samples
 
 if TYPE_CHECKING:
@@ -78,12 +79,18 @@ class MarianTranslator(Translator):
         self.calls = 0  # generate() calls so far (tests and benchmarks read it)
 
     @classmethod
-    def from_pretrained(cls, source: str | Path = MARIAN_ZH_EN, device: str = "auto", **kwargs) -> "MarianTranslator":
+    def from_pretrained(cls, source: str | Path = MARIAN_ZH_EN, device: str = "auto", fp16: bool = False,
+                        **kwargs) -> "MarianTranslator":
         """Load from a hub id or a folder saved with :meth:`save` (no download is attempted offline).
 
         ``device="auto"`` puts the model on the GPU when CUDA is available, else on the CPU;
-        ``"cpu"``/``"cuda"``/``"cuda:1"`` choose one (``"cuda"`` without CUDA is an error).
+        ``"cpu"``/``"cuda"``/``"cuda:1"`` choose one (``"cuda"`` without CUDA is an error); ``fp16`` (CUDA only)
+        halves the weights -- the one device rule of ``wb.models.resolve_device`` / ``to_device``.
         """
+        from ..models import resolve_device, to_device
+
+        device = resolve_device(device)  # a wrong device fails before any weights are read
+
         import warnings
 
         import transformers
@@ -98,7 +105,7 @@ class MarianTranslator(Translator):
                 model = AutoModelForSeq2SeqLM.from_pretrained(str(source))
         finally:
             transformers.logging.set_verbosity(previous)
-        model.to(_device(device))
+        model = to_device(model, device, fp16=fp16)
         return cls(model, tokenizer, name=kwargs.pop("name", f"MarianMT {source}"), **kwargs)
 
     def count_tokens(self, text: str) -> int:
@@ -107,12 +114,10 @@ class MarianTranslator(Translator):
     def translate_batch(self, sentences: list[str]) -> list[str]:
         import torch
 
-        order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
         out = [""] * len(sentences)
         device = next(self.model.parameters()).device  # inputs go where the model is
         positions = int(getattr(self.model.config, "max_position_embeddings", 512))
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b:b + self.batch_size]
+        for idx in length_batches([len(s) for s in sentences], self.batch_size, longest_first=True):
             enc = self.tokenizer([sentences[i] for i in idx], return_tensors="pt", padding=True,
                                  truncation=True, max_length=self.max_tokens).to(device)
             kwargs = {"max_new_tokens": min(positions - 1, 2 * enc["input_ids"].shape[1] + 10), **self.generate_kwargs}
@@ -157,7 +162,7 @@ def gloss(text: str, lexicon: dict | None = None) -> str:
         ch = text[i]
         if ch.isspace():
             i += 1
-        elif _is_ascii_alnum(ch):
+        elif is_ascii_alnum(ch):
             m = _ASCII_WORD.match(text, i)
             tokens.append(("word", m.group()))
             i = m.end()
@@ -254,7 +259,7 @@ def _make_template(zh: str, en: str, glossary: Glossary) -> _Template:
     slots.sort()
     claimed, where = [], []
     for s, t, kind, english in slots:
-        hit = _find_word(e, english, ignore_case=(kind == "term"), skip=claimed)
+        hit = find_word(e, english, ignore_case=(kind == "term"), skip=claimed)
         if hit is None:
             raise ValueError(f"sample {zh!r}: {english!r} (for {z[s:t]!r}) is not in the reference {en!r}")
         claimed.append(hit)
@@ -276,23 +281,6 @@ def _make_template(zh: str, en: str, glossary: Glossary) -> _Template:
                      [p for p in parts if p != ""], literal)
 
 
-def _device(device: str = "auto") -> str:
-    """``"auto"`` -> ``"cuda"`` when CUDA is available, else ``"cpu"``; an explicit device is checked."""
-    import torch
-
-    name = str(device).strip().lower()
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        kind = torch.device(name).type
-    except RuntimeError:
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}") from None
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but CUDA is not available here (torch {torch.__version__}); "
-                         "use device='auto' or 'cpu'")
-    return name
-
-
 _warned_standin = False
 
 
@@ -303,7 +291,7 @@ def load_translator(name: str | Path = "auto", device: str = "auto", **kwargs) -
     Offline, a hub id that is not cached fails at once with the fix -- no download is attempted.
     ``device`` is where MarianMT runs (see :meth:`MarianTranslator.from_pretrained`).
     """
-    from ..models import ModelUnavailableError, _in_hf_cache, hub_reachable
+    from ..models import ModelUnavailableError, hub_reachable, in_hf_cache
 
     global _warned_standin
     name = str(name)
@@ -312,7 +300,7 @@ def load_translator(name: str | Path = "auto", device: str = "auto", **kwargs) -
     if Path(name).expanduser().is_dir():
         return MarianTranslator.from_pretrained(Path(name).expanduser(), device=device, **kwargs)
     hub_id = MARIAN_ZH_EN if name in ("auto", "opus-mt-zh-en", "marian") else name
-    if _in_hf_cache(hub_id) or hub_reachable():
+    if in_hf_cache(hub_id) or hub_reachable():
         try:
             return MarianTranslator.from_pretrained(hub_id, device=device, **kwargs)
         except OSError as err:

@@ -15,21 +15,21 @@ GLOSSARY_FILE = DATA_DIR / "glossary_zh_en.tsv"
 PLACEHOLDER = "ZXQ{}"
 """Placeholder for the k-th glossary term of a sentence: rare Latin letters + a number, the kind of
 string (like a gene symbol) a zh->en model copies. Found again case- and space-insensitively."""
-_PLACEHOLDER_RE = re.compile(r"Z\s?X\s?Q\s?(\d+)", re.IGNORECASE)
+PLACEHOLDER_RE = re.compile(r"Z\s?X\s?Q\s?(\d+)", re.IGNORECASE)
 
 
-def _is_ascii_alnum(ch: str) -> bool:
+def is_ascii_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _find_word(text: str, word: str, ignore_case: bool = True, skip=(), start: int = 0):
+def find_word(text: str, word: str, ignore_case: bool = True, skip=(), start: int = 0):
     """First ``(start, end)`` of ``word`` in ``text`` at Latin word boundaries, not overlapping ``skip``."""
     hay, needle = (text.lower(), word.lower()) if ignore_case else (text, word)
     i = hay.find(needle, start)
     while i >= 0 and needle:
         j = i + len(needle)
-        boundary = not (i > 0 and _is_ascii_alnum(text[i - 1]) and _is_ascii_alnum(text[i])) and not (
-            j < len(text) and _is_ascii_alnum(text[j]) and _is_ascii_alnum(text[j - 1]))
+        boundary = not (i > 0 and is_ascii_alnum(text[i - 1]) and is_ascii_alnum(text[i])) and not (
+            j < len(text) and is_ascii_alnum(text[j]) and is_ascii_alnum(text[j - 1]))
         if boundary and not any(s < j and i < e for s, e in skip):
             return i, j
         i = hay.find(needle, i + 1)
@@ -108,8 +108,8 @@ class Glossary:
                     term = self.terms.get(folded[i:j])
                     if term is None:
                         continue
-                    if (_is_ascii_alnum(folded[i]) and i > 0 and _is_ascii_alnum(folded[i - 1])) or (
-                            _is_ascii_alnum(folded[j - 1]) and j < n and _is_ascii_alnum(folded[j])):
+                    if (is_ascii_alnum(folded[i]) and i > 0 and is_ascii_alnum(folded[i - 1])) or (
+                            is_ascii_alnum(folded[j - 1]) and j < n and is_ascii_alnum(folded[j])):
                         continue
                     hit = (j, term)
                     break
@@ -160,7 +160,7 @@ def load_glossary(path: str | Path = GLOSSARY_FILE) -> Glossary:
     return Glossary(terms, source=path.name)
 
 
-def _as_glossary(glossary) -> Glossary | None:
+def as_glossary(glossary) -> Glossary | None:
     if glossary is None or isinstance(glossary, Glossary):
         return glossary
     if isinstance(glossary, dict):
@@ -197,7 +197,7 @@ def restore(output: str, terms: list[TermMatch], mode: str = "placeholder", sent
     """
     edits = []  # (start, end, term index, status)
     if mode == "placeholder":
-        for m in _PLACEHOLDER_RE.finditer(output):
+        for m in PLACEHOLDER_RE.finditer(output):
             k = int(m.group(1))
             if k < len(terms):
                 edits.append((m.start(), m.end(), k, "protected"))
@@ -206,7 +206,7 @@ def restore(output: str, terms: list[TermMatch], mode: str = "placeholder", sent
         if k in done:
             continue
         for variant in dict.fromkeys((tm.term.zh, unicodedata.normalize("NFKC", tm.term.zh))):
-            hit = _find_word(output, variant, ignore_case=False, skip=[(a, b) for a, b, *_ in edits])
+            hit = find_word(output, variant, ignore_case=False, skip=[(a, b) for a, b, *_ in edits])
             if hit:
                 edits.append((hit[0], hit[1], k, "enforced"))
                 done.add(k)
@@ -220,11 +220,11 @@ def restore(output: str, terms: list[TermMatch], mode: str = "placeholder", sent
         english = terms[k].term.en
         if sentence_start and not text.strip() and _capitalisable(english):
             english = english[0].upper() + english[1:]
-        if text and _is_ascii_alnum(text[-1]):
+        if text and is_ascii_alnum(text[-1]):
             text += " "  # placeholders glued together (Chinese has no spaces) must not glue the terms
         spans.setdefault(k, (len(text), len(text) + len(english), status, english))
         text += english
-        if b < len(output) and _is_ascii_alnum(output[b]):
+        if b < len(output) and is_ascii_alnum(output[b]):
             text += " "
         pos = b
     text += output[pos:]
@@ -233,7 +233,7 @@ def restore(output: str, terms: list[TermMatch], mode: str = "placeholder", sent
         if k in spans:
             start, end, status, english = spans[k]
         else:
-            hit = _find_word(text, tm.term.en, ignore_case=True, skip=claimed)
+            hit = find_word(text, tm.term.en, ignore_case=True, skip=claimed)
             if hit:
                 claimed.append(hit)
                 (start, end), status = hit, "matched"
@@ -252,4 +252,4 @@ def _capitalisable(term: str) -> bool:
 
 def glossary_tagger(glossary=GLOSSARY_FILE) -> DictionaryTagger:
     """:class:`DictionaryTagger` over the glossary's typed terms (Disease, Chemical, Gene)."""
-    return _as_glossary(glossary).tagger()
+    return as_glossary(glossary).tagger()

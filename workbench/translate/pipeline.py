@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from ..text import chunk_span, split_chinese_sentences
 from .backends import _PUNCT, STANDIN_LABEL, FunctionTranslator, Translator, load_translator
-from .glossary import _PLACEHOLDER_RE, GLOSSARY_FILE, _as_glossary, restore, with_placeholders
-from .projection import _project_record, project_entity
+from .glossary import PLACEHOLDER_RE, GLOSSARY_FILE, as_glossary, restore, with_placeholders
+from .projection import project_record, project_entity
 
 STATUSES = ("protected", "enforced", "matched", "missed")
 
@@ -61,7 +61,7 @@ def translate(texts, translator: Translator | None = None, glossary=GLOSSARY_FIL
             raise TypeError(f"translator must be a Translator or a callable list[str] -> list[str], got "
                             f"{type(translator).__name__}")
         translator = FunctionTranslator(translator, name=getattr(translator, "__name__", "custom translator"))
-    glossary = _as_glossary(glossary)
+    glossary = as_glossary(glossary)
     texts = list(texts)
     items, plans = [], []
     for t, text in enumerate(texts):
@@ -98,7 +98,7 @@ def translate(texts, translator: Translator | None = None, glossary=GLOSSARY_FIL
 def _source_for(text, a, b, matches, mode):
     """What the model receives for ``text[a:b]``, its glossary terms, and the mode actually used."""
     inside = [m for m in matches if a <= m.start and m.end <= b]
-    if mode == "enforce" or _PLACEHOLDER_RE.search(text, a, b):  # a lookalike in the source: no placeholders
+    if mode == "enforce" or PLACEHOLDER_RE.search(text, a, b):  # a lookalike in the source: no placeholders
         return text[a:b], inside, "enforce"
     return with_placeholders(text, inside, a, b), inside, mode
 
@@ -199,7 +199,7 @@ def translate_then_extract(texts_zh, translator: Translator | None = None, ner=N
     for tr, ents, rels in zip(translations, entity_lists, relation_lists):
         projected = [project_entity(tr, e) for e in ents]
         if rels is not None:
-            rels = [_project_record(tr, r) for r in rels]
+            rels = [project_record(tr, r) for r in rels]
         results.append(CrossLingualResult(tr, projected, rels, str(tagger)))
     return results
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..text import fold
-from .glossary import _find_word
+from .glossary import find_word
 
 if TYPE_CHECKING:
     from .pipeline import Translation
@@ -51,14 +51,14 @@ def _all_words(text: str, word: str, lo: int, hi: int, folded: bool = False) -> 
         return [(lo + index[a], lo + index[b - 1] + 1) for a, b in _all_words(ftext, word, 0, len(ftext))]
     hits, pos, part = [], 0, text[lo:hi]
     while True:
-        hit = _find_word(part, word, ignore_case=False, start=pos)
+        hit = find_word(part, word, ignore_case=False, start=pos)
         if hit is None:
             return hits
         hits.append((lo + hit[0], lo + hit[1]))
         pos = hit[0] + 1
 
 
-def _project_record(translation, record):
+def project_record(translation, record):
     if not isinstance(record, dict):
         return record
     out = dict(record)
