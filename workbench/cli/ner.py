@@ -42,23 +42,67 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
+PREDICT_CHUNK = 256  # texts tagged (and printed) together: big enough for full batches, small enough to stream
+
+
+def _texts(paths: list[str], lines: bool, progress=None):
+    """``{"source", ["line",] "text"}`` records one at a time: whole files, or (``lines``) every non-empty line;
+    standard input when there are no paths. Nothing is read ahead of what is being tagged."""
+    for path in paths or [None]:
+        source = path or "<stdin>"
+        handle = open(path, encoding="utf-8") if path else sys.stdin
+        n = 0
+        try:
+            if not lines:
+                text = handle.read()
+                if progress is not None:
+                    progress.update(len(text.encode("utf-8")))
+                yield {"source": source, "text": text}
+                continue
+            for n, line in enumerate(handle, 1):
+                if progress is not None:
+                    progress.update(len(line.encode("utf-8")))
+                line = line.rstrip("\n")
+                if line.strip():
+                    yield {"source": source, "line": n, "text": line}
+        except UnicodeDecodeError as err:
+            where = f"line {n + 1}" if lines else "its text"
+            raise ValueError(f"{source}: {where} is not UTF-8 text ({err.reason})") from None
+        finally:
+            if path:
+                handle.close()
+
+
+def _chunks(records, size: int):
+    chunk = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def _cmd_predict(args) -> int:
+    import os
+
+    from tqdm.auto import tqdm
+
+    for path in args.files:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: no such file")
     tagger = load_tagger(args.model, batch_size=args.batch_size)
-    if args.files:
-        docs = [(str(p), Path(p).read_text(encoding="utf-8")) for p in args.files]
-    else:
-        docs = [("<stdin>", sys.stdin.read())]
-    records = []
-    for source, text in docs:
-        if args.lines:
-            records += [{"source": source, "line": n, "text": line} for n, line in enumerate(text.splitlines(), 1)
-                        if line.strip()]
-        else:
-            records.append({"source": source, "text": text})
-    for record, entities in zip(records, tagger([r["text"] for r in records])):
-        if not args.with_text:
-            record.pop("text")
-        print(json.dumps({**record, "entities": entities}, ensure_ascii=False))
+    total = sum(os.path.getsize(p) for p in args.files) if args.files else None
+    # a progress bar on stderr when it is a terminal (tqdm's rule); stdout carries only the JSON lines
+    with tqdm(total=total, unit="B", unit_scale=True, desc="tagging", file=sys.stderr, disable=None,
+              leave=False) as progress:
+        for chunk in _chunks(_texts(args.files, args.lines, progress), PREDICT_CHUNK):
+            for record, entities in zip(chunk, tagger([r["text"] for r in chunk])):
+                if not args.with_text:
+                    record.pop("text")
+                print(json.dumps({**record, "entities": entities}, ensure_ascii=False))
+            sys.stdout.flush()
     return 0
 
 
@@ -87,8 +131,9 @@ def register_cli(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("predict", help="entities with character offsets, one JSON object per document/line")
-    p.add_argument("--model", required=True, help="fine-tuned model folder")
+    p = sub.add_parser("predict", help="entities with character offsets, one JSON object per document/line "
+                                       "(streamed: any number of lines; a progress bar on a terminal)")
+    p.add_argument("--model", required=True, help="fine-tuned model folder, or its ONNX export")
     p.add_argument("files", nargs="*", help="text files (default: read standard input)")
     p.add_argument("--lines", action="store_true", help="every non-empty line is its own text")
     p.add_argument("--with-text", action="store_true", help="repeat the text in each output record")
