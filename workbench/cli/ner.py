@@ -50,23 +50,23 @@ def _texts(paths: list[str], lines: bool, progress=None):
     standard input when there are no paths. Nothing is read ahead of what is being tagged."""
     for path in paths or [None]:
         source = path or "<stdin>"
-        handle = open(path, encoding="utf-8") if path else sys.stdin
+        handle = open(path, "rb") if path else getattr(sys.stdin, "buffer", sys.stdin)
         n = 0
         try:
             if not lines:
-                text = handle.read()
+                data = handle.read()
                 if progress is not None:
-                    progress.update(len(text.encode("utf-8")))
-                yield {"source": source, "text": text}
+                    progress.update(len(data))
+                yield {"source": source, "text": data.decode("utf-8") if isinstance(data, bytes) else data}
                 continue
-            for n, line in enumerate(handle, 1):
+            for n, raw in enumerate(handle, 1):  # bytes decoded line by line: errors name their line
                 if progress is not None:
-                    progress.update(len(line.encode("utf-8")))
-                line = line.rstrip("\n")
+                    progress.update(len(raw))
+                line = (raw.decode("utf-8") if isinstance(raw, bytes) else raw).rstrip("\r\n")
                 if line.strip():
                     yield {"source": source, "line": n, "text": line}
         except UnicodeDecodeError as err:
-            where = f"line {n + 1}" if lines else "its text"
+            where = f"line {n}" if lines else f"byte {err.start}"
             raise ValueError(f"{source}: {where} is not UTF-8 text ({err.reason})") from None
         finally:
             if path:
