@@ -2,7 +2,7 @@
 
 ``import workbench as wb`` is cheap: torch/transformers load only when a function needs them.
 Task modules: ``wb.ner``, ``wb.qa``, ``wb.relations``, ``wb.translate``, ``wb.widgets``;
-real corpora on demand: ``wb.corpora``.
+real corpora on demand: ``wb.corpora``; ONNX Runtime export and int8: ``wb.runtime`` (also ``wb.deploy``).
 """
 
 import importlib
@@ -12,8 +12,8 @@ from .models import REGISTRY, describe, load, load_model, load_tokenizer, resolv
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"env", "models", "data", "corpora", "viz", "ner", "qa", "relations", "translate", "widgets", "errors", "files",
-               "deploy", "annotations", "usecases", "cli", "text", "taggers", "training"}
+_SUBMODULES = {"env", "models", "data", "corpora", "viz", "ner", "qa", "relations", "translate", "widgets", "errors",
+               "files", "checks", "deploy", "runtime", "annotations", "usecases", "cli", "text", "taggers", "training"}
 
 
 def __getattr__(name: str):

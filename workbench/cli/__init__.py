@@ -1,7 +1,7 @@
-"""Command line: ``python -m workbench env|models|data|ner|qa|re|translate ...``.
+"""Command line: ``python -m workbench env|models|data|ner|qa|re|translate|export ...``.
 
 One file per task in this package (``cli/data.py``, ``cli/ner.py``, ``cli/qa.py``, ``cli/relations.py``,
-``cli/translate.py``) defines ``register_cli(subparsers)``; each sub-command sets ``func`` (called with
+``cli/translate.py``, ``cli/export.py``) defines ``register_cli(subparsers)``; each sub-command sets ``func`` (called with
 the parsed args, returns an exit code). The library modules hold no argparse: the CLI, the notebooks
 and the benchmarks call the same library functions.
 
@@ -22,7 +22,8 @@ from pathlib import Path
 from ..errors import UsageError, WorkbenchError
 
 # sub-command -> module of this package that registers it
-TASK_COMMANDS = {"data": "data", "ner": "ner", "qa": "qa", "re": "relations", "translate": "translate"}
+TASK_COMMANDS = {"data": "data", "ner": "ner", "qa": "qa", "re": "relations", "translate": "translate",
+                 "export": "export"}
 
 
 def positive_int(text: str) -> int:

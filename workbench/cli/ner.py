@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from ..checks import check_model
 from ..data import load_ner_dataset
 from ..errors import UsageError
-from ..files import read_user_text
 from ..ner import as_dataset, evaluate_ner, folder_labels, load_tagger, train_ner
-from ..text import split_lines
 from . import add_training_options, check_training_args, fraction, nonnegative_int, positive_int, print_json
 
 
@@ -50,31 +50,68 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
-def read_documents(files, lines: bool) -> list[dict]:
-    """``{"source", "text"}`` per file (or standard input), or per non-empty line with ``"line"`` when
-    ``lines``. Texts are exactly as stored (``\r\n`` kept), so offsets index the file's characters --
-    with ``lines``, the line's (lines end at ``\n`` only; see ``text.split_lines``)."""
-    records = []
-    for name in files or ["-"]:
-        text = read_user_text(name)
-        source = "<stdin>" if name == "-" else str(name)
-        if not lines:
-            records.append({"source": source, "text": text})
-            continue
-        for n, start, end in split_lines(text):
-            if text[start:end].strip():
-                records.append({"source": source, "line": n, "text": text[start:end]})
-    return records
+PREDICT_CHUNK = 256  # texts tagged (and printed) together: big enough for full batches, small enough to stream
+
+
+def _texts(paths: list[str], lines: bool, progress=None):
+    """``{"source", ["line",] "text"}`` records one at a time: whole files, or (``lines``) every non-empty line;
+    standard input when there are no paths. Nothing is read ahead of what is being tagged."""
+    for path in paths or [None]:
+        source = path or "<stdin>"
+        handle = open(path, "rb") if path else getattr(sys.stdin, "buffer", sys.stdin)
+        n = 0
+        try:
+            if not lines:
+                data = handle.read()
+                if progress is not None:
+                    progress.update(len(data))
+                yield {"source": source, "text": data.decode("utf-8") if isinstance(data, bytes) else data}
+                continue
+            for n, raw in enumerate(handle, 1):  # bytes decoded line by line: errors name their line
+                if progress is not None:
+                    progress.update(len(raw))
+                line = (raw.decode("utf-8") if isinstance(raw, bytes) else raw).rstrip("\r\n")
+                if line.strip():
+                    yield {"source": source, "line": n, "text": line}
+        except UnicodeDecodeError as err:
+            where = f"line {n}" if lines else f"byte {err.start}"
+            raise ValueError(f"{source}: {where} is not UTF-8 text ({err.reason})") from None
+        finally:
+            if path:
+                handle.close()
+
+
+def _chunks(records, size: int):
+    chunk = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _cmd_predict(args) -> int:
+    import os
+
+    from tqdm.auto import tqdm
+
+    for path in args.files:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"{path}: no such file")
     check_model(args.model, "ner")
-    records = read_documents(args.files, args.lines)  # every file is read (and checked) before the model loads
     tagger = load_tagger(args.model, batch_size=args.batch_size)
-    for record, entities in zip(records, tagger([r["text"] for r in records])):
-        if not args.with_text:
-            record.pop("text")
-        print(json.dumps({**record, "entities": entities}, ensure_ascii=False))
+    total = sum(os.path.getsize(p) for p in args.files) if args.files else None
+    # a progress bar on stderr when it is a terminal (tqdm's rule); stdout carries only the JSON lines
+    with tqdm(total=total, unit="B", unit_scale=True, desc="tagging", file=sys.stderr, disable=None,
+              leave=False) as progress:
+        for chunk in _chunks(_texts(args.files, args.lines, progress), PREDICT_CHUNK):
+            for record, entities in zip(chunk, tagger([r["text"] for r in chunk])):
+                if not args.with_text:
+                    record.pop("text")
+                print(json.dumps({**record, "entities": entities}, ensure_ascii=False))
+            sys.stdout.flush()
     return 0
 
 
@@ -103,10 +140,9 @@ def register_cli(subparsers) -> None:
     p.add_argument("--batch-size", type=positive_int, default=32)
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("predict", help="entities with character offsets, one JSON object per document/line",
-                       description="Offsets index the text exactly as read: a file's characters (CRLF line ends "
-                                   "kept, UTF-8 only), standard input the same; with --lines, the line's.")
-    p.add_argument("--model", required=True, help="fine-tuned model folder")
+    p = sub.add_parser("predict", help="entities with character offsets, one JSON object per document/line "
+                                       "(streamed: any number of lines; a progress bar on a terminal)")
+    p.add_argument("--model", required=True, help="fine-tuned model folder, or its ONNX export")
     p.add_argument("files", nargs="*", help="text files (default: read standard input)")
     p.add_argument("--lines", action="store_true",
                    help="every non-empty line (ended by \\n) is its own text; offsets index the line")

@@ -44,7 +44,7 @@ def word_logits(model, tokenizer, sentences: Sequence[Sequence[str]], *, max_len
     import torch
 
     encoded = encode(tokenizer, sentences, max_length=max_length, stride=stride)
-    device = next(model.parameters()).device
+    device = model.device  # a transformers model or a wb.runtime.OnnxModel (CPU)
     was_training = model.training
     model.eval()
     per_window: list[np.ndarray | None] = [None] * len(encoded.windows)
@@ -86,11 +86,16 @@ class Tagger:
 
     @classmethod
     def from_pretrained(cls, path_or_name: str | Path, device: str | None = "auto", fp16: bool = False,
-                        **kwargs) -> "Tagger":
-        """Load a fine-tuned NER folder (or hub id) on ``device`` (``"auto"``: CUDA when present; ``fp16`` on CUDA)."""
-        from ..models import load_model, load_tokenizer
+                        runtime: str = "auto", **kwargs) -> "Tagger":
+        """Load a fine-tuned NER folder (or hub id) on ``device`` (``"auto"``: CUDA when present; ``fp16`` on CUDA).
 
-        model = load_model(str(path_or_name), task="token-classification", device=device, fp16=fp16)
+        ``runtime``: ``"torch"``, ``"onnx"`` (a folder written by ``wb.deploy.export_onnx``, run by ONNX
+        Runtime) or ``"auto"`` (ONNX for an exported folder, else PyTorch); the same tagging code runs on both.
+        """
+        from ..models import load_tokenizer
+        from ..runtime import load_model_for
+
+        model = load_model_for(path_or_name, "ner", runtime=runtime, device=device, fp16=fp16)
         tagger = cls(model, load_tokenizer(str(path_or_name)), **kwargs)
         if Path(str(path_or_name)).expanduser().is_dir():
             tagger.folder = Path(str(path_or_name)).expanduser().resolve()
@@ -163,7 +168,8 @@ def _meta_of(model) -> dict:
 
 
 def load_tagger(path_or_name: str | Path, **kwargs) -> Tagger:
-    """A :class:`Tagger` from a folder saved by :func:`train_ner` (or any fine-tuned NER checkpoint)."""
+    """A :class:`Tagger` from a folder saved by :func:`train_ner` (or any fine-tuned NER checkpoint), or its
+    ONNX export (``runtime="onnx"``; see :meth:`Tagger.from_pretrained`)."""
     return Tagger.from_pretrained(path_or_name, **kwargs)
 
 

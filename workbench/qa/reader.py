@@ -197,12 +197,14 @@ def merge_candidates(spans: Iterable[dict], top_k: int = 5) -> list[dict]:
 _MODEL_CACHE: dict[tuple, tuple] = {}
 
 
-def load_reader(model, tokenizer=None, device: str | None = "auto", fp16: bool = False):
+def load_reader(model, tokenizer=None, device: str | None = "auto", fp16: bool = False, runtime: str = "auto"):
     """``(model, tokenizer)`` for answering: a QA model object (its tokenizer found if not given) or a
     name/folder, loaded once on ``device`` (``"auto"``: CUDA when present) and cached (a folder saved again
-    is loaded again). Never trains: without a model this is an error that names :func:`wb.qa.sample_reader`
-    (which fine-tunes a small one)."""
+    is loaded again). ``runtime``: ``"torch"``, ``"onnx"`` (a folder written by ``wb.deploy.export_onnx``,
+    run by ONNX Runtime) or ``"auto"`` (ONNX for an exported folder). Never trains: without a model this is
+    an error that names :func:`wb.qa.sample_reader` (which fine-tunes a small one)."""
     from .. import models as wbm
+    from ..runtime import choose_runtime, load_model_for
 
     if model is None:
         raise ValueError(
@@ -210,11 +212,13 @@ def load_reader(model, tokenizer=None, device: str | None = "auto", fp16: bool =
             "or build the project's small demo reader first with `model, tokenizer = wb.qa.sample_reader()` "
             "(fine-tunes the stand-in on the project sample, about a minute on a CPU)")
     if isinstance(model, (str, Path)):
-        weights = [f.stat().st_mtime for f in Path(model).glob("*.safetensors")] if Path(model).is_dir() else []
-        key = (str(model), max(weights, default=0.0), wbm.resolve_device(device), fp16)
+        chosen = choose_runtime(model, runtime)
+        weights = ([f.stat().st_mtime for f in Path(model).glob("*.safetensors")] +
+                   [f.stat().st_mtime for f in Path(model).glob("*.onnx")]) if Path(model).is_dir() else []
+        key = (str(model), max(weights, default=0.0), wbm.resolve_device(device), fp16, chosen)
         if key not in _MODEL_CACHE:
-            _MODEL_CACHE[key] = (wbm.load_model(key[0], task="question-answering", device=device, fp16=fp16).eval(),
-                                 wbm.load_tokenizer(key[0]))
+            _MODEL_CACHE[key] = (load_model_for(key[0], "question-answering", runtime=chosen, device=device,
+                                                fp16=fp16).eval(), wbm.load_tokenizer(key[0]))
         cached_model, cached_tok = _MODEL_CACHE[key]
         return cached_model, tokenizer or cached_tok
     if tokenizer is None:

@@ -53,13 +53,15 @@ class RelationClassifier:
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str | None = "auto", fp16: bool = False,
-                        **kwargs) -> "RelationClassifier":
+                        runtime: str = "auto", **kwargs) -> "RelationClassifier":
         """Load a classifier saved by :func:`train_relation_classifier` (or ``save``) on ``device``
-        (``"auto"``: CUDA when present, else the CPU; ``fp16`` on CUDA only)."""
-        from ..models import load_model, load_tokenizer, read_meta
+        (``"auto"``: CUDA when present, else the CPU; ``fp16`` on CUDA only). ``runtime``: ``"torch"``,
+        ``"onnx"`` (a folder written by ``wb.deploy.export_onnx``) or ``"auto"`` (ONNX for an exported folder)."""
+        from ..models import load_tokenizer, read_meta
+        from ..runtime import load_model_for
 
         meta = read_meta(path)
-        model = load_model(str(path), task="sequence-classification", device=device, fp16=fp16)
+        model = load_model_for(path, "relation-classification", runtime=runtime, device=device, fp16=fp16)
         kwargs.setdefault("style", meta.get("style", "mask"))
         kwargs.setdefault("max_length", meta.get("max_length", 128))
         return cls(model, load_tokenizer(str(path)), **kwargs)
@@ -91,7 +93,7 @@ class RelationClassifier:
         sentences = [fit_window(s, self.tokenizer, self.max_length) for s in sentences]
         out: list[dict] = [{}] * len(sentences)
         self.model.eval()
-        device = next(self.model.parameters()).device
+        device = self.model.device  # a transformers model or a wb.runtime.OnnxModel (CPU)
         with torch.no_grad():
             for idx in length_batches([len(s) for s in sentences], self.batch_size):  # similar lengths batch well
                 enc = self.tokenizer([sentences[i] for i in idx], truncation=True, max_length=self.max_length,
