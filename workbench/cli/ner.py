@@ -1,7 +1,6 @@
 """``python -m workbench ner train|evaluate|predict``: the command line of :mod:`workbench.ner`."""
 from __future__ import annotations
 
-import json
 
 from ..checks import check_model
 from ..data import load_ner_dataset
@@ -9,7 +8,15 @@ from ..errors import UsageError
 from ..files import read_user_text
 from ..ner import as_dataset, evaluate_ner, folder_labels, load_tagger, train_ner
 from ..text import split_lines
-from . import add_training_options, check_training_args, fraction, nonnegative_int, positive_int, print_json
+from . import (
+    add_training_options,
+    check_training_args,
+    fraction,
+    nonnegative_int,
+    positive_int,
+    print_json,
+    print_json_line,
+)
 
 
 def _cmd_train(args) -> int:
@@ -74,7 +81,7 @@ def _cmd_predict(args) -> int:
     for record, entities in zip(records, tagger([r["text"] for r in records])):
         if not args.with_text:
             record.pop("text")
-        print(json.dumps({**record, "entities": entities}, ensure_ascii=False))
+        print_json_line({**record, "entities": entities})
     return 0
 
 

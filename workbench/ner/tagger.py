@@ -90,8 +90,11 @@ class Tagger:
     def from_pretrained(cls, path_or_name: str | Path, device: str | None = "auto", fp16: bool = False,
                         **kwargs) -> "Tagger":
         """Load a fine-tuned NER folder (or hub id) on ``device`` (``"auto"``: CUDA when present; ``fp16`` on CUDA)."""
+        from ..checks import check_model
         from ..models import load_model, load_tokenizer
 
+        if Path(str(path_or_name)).expanduser().is_dir():  # an RE or QA folder would tag nothing, silently
+            check_model(str(path_or_name), "ner", "model")
         model = load_model(str(path_or_name), task="token-classification", device=device, fp16=fp16)
         tagger = cls(model, load_tokenizer(str(path_or_name)), **kwargs)
         if Path(str(path_or_name)).expanduser().is_dir():
