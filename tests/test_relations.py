@@ -104,6 +104,38 @@ def test_samples_match_their_generator(tmp_path):
         assert filecmp.cmp(tmp_path / rel, DATA_DIR / "re" / rel, shallow=False), rel
 
 
+def test_samples_test_on_templates_training_never_saw():
+    import re
+    import sys
+
+    from workbench.data import DATA_DIR
+
+    sys.path.insert(0, str(DATA_DIR))
+    import make_re_sample as G
+
+    context = re.compile("^(?:" + "|".join(re.escape(c) for c in G.CONTEXTS if c) + ")")
+    for name in ("gene_disease", "chemprot"):
+        sample = R.load_re_sample(name)
+        skeleton = lambda s: context.sub("", s).lower()  # noqa: E731  (masked sentence without its context phrase)
+        shared = {skeleton(s) for s in sample["train"]["sentence"]} & {skeleton(s) for s in sample["test"]["sentence"]}
+        assert not shared, f"{name}: test sentences reuse training templates: {sorted(shared)[:3]}"
+    for table in (G.GD_POSITIVE, G.GD_NEGATIVE, G.ADE_TEMPLATES, G.ADE_NEGATIVE_ONLY):
+        assert not {t for s, *_, t in table if s == "train"} & {t for s, *_, t in table if s == "test"}
+    rows = {split: R.read_pairs_jsonl(DATA_DIR / "re" / "gene_disease" / f"{split}.jsonl") for split in ("train", "test")}
+    mentions = {split: {r["text"][e["start"]:e["end"]] for r in rs for e in (r["head"], r["tail"])}
+                for split, rs in rows.items()}
+    held = set().union(*G.F.HELD_OUT.values())
+    assert not held & mentions["train"] and held & mentions["test"], "held-out names: only in test"
+    sourced = {line.split("\t")[1] for line in (DATA_DIR / "re" / "sources.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    real_pairs = {(g.lower(), d.lower()) for g, d, *_ in G.F.GENE_DISEASE}
+    invented = {n.lower() for names in G.F.INVENTED.values() for n in names}
+    for split, rs in rows.items():  # an asserted association is a sourced fact unless a name is invented
+        for r in rs:
+            pair = (r["head"]["text"].lower(), r["tail"]["text"].lower())  # "Cystic fibrosis" opens a sentence
+            if r["label"] == "1" and not set(pair) & invented:
+                assert pair in real_pairs and r["text"] in sourced, r["text"]
+
+
 def test_sample_in_both_styles_is_the_same_examples():
     masked, marked = R.load_re_sample("gene_disease", "mask"), R.load_re_sample("gene_disease", "markers")
     assert len(masked["train"]) == len(marked["train"]) == 320

@@ -111,3 +111,17 @@ def test_fold_maps_every_folded_character_back_to_its_source():
     assert folded == "BRCA1(n=5)fi"
     assert len(index) == len(folded) and index[:5] == [0, 1, 2, 3, 4] and index[-2:] == [10, 10]
     assert T.fold("") == ("", [])
+
+
+def test_length_batches_by_count_and_by_token_budget():
+    lengths = [5, 1, 9, 3, 3, 7]
+    assert T.length_batches(lengths, batch_size=2) == [[1, 3], [4, 0], [5, 2]]
+    assert T.length_batches(lengths, batch_size=4, longest_first=True) == [[2, 5, 0, 3], [4, 1]]
+    budget = T.length_batches(lengths, token_budget=10)
+    assert sorted(i for b in budget for i in b) == list(range(6))
+    assert all(len(b) * max(lengths[i] for i in b) <= 10 or len(b) == 1 for b in budget)
+    assert budget[-1] == [2], "the longest input runs alone"
+    with pytest.raises(ValueError, match="exactly one"):
+        T.length_batches(lengths)
+    with pytest.raises(ValueError, match="at least 1"):
+        T.length_batches(lengths, batch_size=0)

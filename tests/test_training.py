@@ -135,3 +135,12 @@ def test_every_inference_entry_point_follows_the_one_device_rule(tmp_path, stand
                  lambda: ner.load_tagger(folder, device="cpu", fp16=True)):
         with pytest.raises(DeviceError, match="Colab"):
             load()
+
+
+def test_a_capped_run_still_logs_its_loss(monkeypatch):
+    monkeypatch.setenv(training.MAX_STEPS_ENV, "4")
+    args = training.training_args(env.run_sizes("re"), "/tmp/wb-args", evaluate=False, steps_per_epoch=134)
+    assert args.max_steps == 4 and args.logging_steps == 1  # uncapped: every 34 steps, never within 4
+    monkeypatch.delenv(training.MAX_STEPS_ENV)
+    assert training.training_args(env.run_sizes("re"), "/tmp/wb-args", evaluate=False,
+                                  steps_per_epoch=134).logging_steps == 34

@@ -1,9 +1,15 @@
 """workbench.usecases: gene-disease mining, adverse drug events, mechanism roles, trial matching --
 each on small inputs with known answers, plus one run with a real (stand-in) classifier."""
+import sys
+
 import pytest
 
 from workbench import relations as R
+from workbench.data import DATA_DIR
 from workbench import usecases as U
+
+sys.path.insert(0, str(DATA_DIR))
+import make_re_sample  # noqa: E402  (the generator of the use-case samples)
 
 
 class KeywordClassifier:
@@ -33,7 +39,8 @@ def test_lexicon_tagger_and_samples(lexicon_ner):
         U.lexicon_tagger(["Protein"])
     docs = U.load_abstracts()
     assert len(docs) == 40 and docs[0]["doc_id"] == "WB0001"
-    assert len(U.load_lines("case_reports")) == 24 and len(U.load_lines("mechanisms")) == 10
+    assert len(U.load_lines("case_reports")) == 24
+    assert U.load_lines("mechanisms") == [sentence for sentence, _ in make_re_sample.MECHANISMS]
     trials, patients = U.load_trials()
     assert [t["trial_id"] for t in trials] == ["WB-T01", "WB-T02"] and len(patients) == 3
 
@@ -112,34 +119,98 @@ def test_detect_adverse_events_separates_events_from_indications(lexicon_ner):
 # ---------------------------------------------------------------- 3 mechanisms
 
 
-def test_mechanism_roles_on_the_canonical_sentence():
-    lexicon = {"Chemical": ["X-101"], "Gene": ["KRAS"], "Pathway": [], "Outcome": ["proliferation"],
-               "Disease": [], "Trigger": {"down": ["inhibits", "suppressing", "reducing"], "up": ["activates"]}}
-    [m] = U.extract_mechanisms("X-101 inhibits KRAS, suppressing ERK signalling and reducing proliferation.",
-                               lexicon=lexicon)
-    assert (m.agent["text"], m.target["text"], m.pathway["text"], m.outcome["text"]) == \
-        ("X-101", "KRAS", "ERK", "proliferation")  # ERK is not listed: found by "... signalling"
-    assert [s["trigger"] for s in m.steps] == ["inhibits", "suppressing", "reducing"]
-    assert [s["source"]["text"] for s in m.steps] == ["X-101", "KRAS", "ERK"]
-    assert m.outcome_direction == "down" and m.chain() == "X-101 -| KRAS -| ERK -| proliferation"
-    s = m.sentence
-    for e in (m.agent, m.target, m.pathway, m.outcome):
-        assert s[e["start"]:e["end"]] == e["text"]
+LEXICON = {"Chemical": ["X-101", "lithium", "zorbanib"], "Gene": ["KRAS", "TNF-α", "GSK3B", "BRAF", "EGFR"],
+           "Pathway": ["NF-κB", "MAPK"], "Outcome": ["proliferation", "inflammation",
+                                                 "transcription of pro-inflammatory cytokines"],
+           "Disease": [], "Trigger": {"down": ["inhibits", "inhibiting", "suppresses", "suppressing", "reduces", "reducing"],
+                                        "up": ["activates", "promotes"]}}
 
 
-def test_mechanisms_sample_negation_and_past_tense():
+def roles(sentence, lexicon=LEXICON):
+    [m] = U.extract_mechanisms(sentence, lexicon=lexicon)
+    for e in (m.agent, m.target, m.pathway, m.outcome):  # every role is a span of the sentence
+        assert e is None or sentence[e["start"]:e["end"]] == e["text"]
+    text = lambda e: e and e["text"]  # noqa: E731
+    return m, (text(m.agent), text(m.target), text(m.pathway), text(m.outcome))
+
+
+def test_mechanism_active_voice():
+    m, found = roles("TNF-α activates NF-κB signalling.")
+    assert found == ("TNF-α", None, "NF-κB", None) and m.chain() == "TNF-α -> NF-κB"
+    assert [s["construction"] for s in m.steps] == ["active"]
+
+
+def test_mechanism_passive_voice_takes_the_agent_after_by():
+    m, found = roles("NF-κB was activated by TNF-α.")
+    assert found == ("TNF-α", None, "NF-κB", None) and m.chain() == "TNF-α -> NF-κB"
+    assert m.steps[0]["construction"] == "passive" and m.steps[0]["direction"] == "up"
+
+
+def test_mechanism_x_induced_y():
+    m, found = roles("TNF-α-induced NF-κB activation promotes inflammation.")
+    assert found == ("TNF-α", None, "NF-κB", "inflammation")
+    assert m.chain() == "TNF-α -> NF-κB -> inflammation" and m.outcome_direction == "up"
+    assert [s["construction"] for s in m.steps] == ["X-induced Y", "event subject"]  # "activation" is the same event
+
+
+def test_mechanism_nominal_activation_of_y_by_x():
+    m, found = roles("Activation of NF-κB by TNF-α leads to transcription of pro-inflammatory cytokines.")
+    assert found == ("TNF-α", None, "NF-κB", "transcription of pro-inflammatory cytokines")
+    assert m.chain() == "TNF-α -> NF-κB -> transcription of pro-inflammatory cytokines"
+    assert m.outcome_direction == "up"
+
+
+def test_mechanism_inhibition_of_y_by_x_flips_the_next_step():
+    m, found = roles("Inhibition of GSK3B by lithium activates MAPK signalling.")
+    assert found == ("lithium", "GSK3B", "MAPK", None)
+    assert m.chain() == "lithium -| GSK3B -| MAPK"  # the inhibited GSK3B is what restrained MAPK
+
+
+def test_mechanism_participle_and_relative_clauses():
+    m, found = roles("X-101 inhibits KRAS, suppressing MAPK signalling and reducing proliferation.")
+    assert found == ("X-101", "KRAS", "MAPK", "proliferation")
+    assert [s["source"]["text"] for s in m.steps] == ["X-101"] * 3  # the drug does all three, not KRAS
+    assert m.chain() == "X-101 -| KRAS, -| MAPK, -| proliferation" and m.outcome_direction == "down"
+    m, _ = roles("X-101 inhibits BRAF, which activates MAPK signalling.")
+    assert m.chain() == "X-101 -| BRAF -> MAPK" and m.steps[1]["construction"] == "relative clause"
+    m, found = roles("By inhibiting EGFR, X-101 suppresses MAPK signalling.")
+    assert found[:3] == ("X-101", "EGFR", "MAPK") and m.steps[0]["construction"] == "by-gerund"
+
+
+def test_mechanism_negation():
+    m, found = roles("Zorbanib did not inhibit EGFR.")
+    assert found == ("Zorbanib", "EGFR", None, None) and m.steps[0]["negated"] and m.chain() == "Zorbanib -/- EGFR"
+    m, _ = roles("MAPK signalling was not inhibited by X-101, and proliferation was not reduced by X-101.")
+    assert all(s["negated"] for s in m.steps)
+    m, _ = roles("X-101 did not inhibit KRAS, and proliferation was reduced by lithium.")
+    assert [s["negated"] for s in m.steps] == [True, False] and m.outcome_direction == "down"
+
+
+def test_mechanism_outcome_direction_follows_the_cascade():
+    m, _ = roles("X-101 inhibits KRAS, which promotes proliferation.")
+    assert m.chain() == "X-101 -| KRAS -> proliferation" and m.outcome_direction == "down"
+    m, _ = roles("Zorbanib did not inhibit KRAS, reducing proliferation.")
+    assert m.outcome_direction == "down" and m.steps[0]["negated"]
+    m, _ = roles("Lithium activates KRAS, which does not promote proliferation.")
+    assert m.outcome_direction == "unchanged"
+
+
+def test_mechanisms_sample_is_read_as_written():
     ms = U.extract_mechanisms(U.load_lines("mechanisms"))
-    assert all(m.agent and m.target and m.pathway and m.outcome for m in ms)
-    table = U.mechanisms_table(ms)
-    first = table.iloc[0]
-    assert (first["agent"], first["target"], first["pathway"], first["outcome"], first["outcome_direction"]) == \
-        ("Rapamycin", "MTOR", "mTOR", "cell proliferation", "down")
-    assert table.set_index("agent").loc["Paclitaxel", "outcome_direction"] == "up"  # "... induces apoptosis"
-    [neg] = U.extract_mechanisms("Metformin did not inhibit STAT3, reducing inflammation.")
-    assert neg.steps[0]["negated"] and not neg.steps[1]["negated"]
-    assert neg.chain() == "Metformin -/- STAT3 -| inflammation"
+    assert len(ms) == len(U.load_lines("mechanisms")) and all(m.agent and m.steps for m in ms)
+    table = U.mechanisms_table(ms).set_index("sentence")
+    row = table.loc["Erlotinib inhibits EGFR, suppressing MAPK signalling and reducing tumour cell proliferation."]
+    assert (row["agent"], row["target"], row["pathway"], row["outcome_direction"]) == ("Erlotinib", "EGFR", "MAPK", "down")
+    assert table.loc["Insulin activates PI3K/AKT signalling, which inhibits apoptosis."].chain == \
+        "Insulin -> PI3K/AKT -| apoptosis"  # PI3K/AKT promotes survival: it inhibits apoptosis
+    assert table.loc["Inhibition of GSK3B by lithium activates Wnt/beta-catenin signalling."].chain == \
+        "lithium -| GSK3B -| Wnt/beta-catenin"
+    chains = " ".join(table.chain)
+    for wrong in ("EGFR -| MAPK", "MTOR -| mTOR", "TNF -| NF", "BRAF -| MAPK", "-> apoptosis; ", "APC ->"):
+        assert wrong not in chains, wrong  # inverted edges of the old rules
     [past] = U.extract_mechanisms("Curcumin suppressed TNF and activated apoptosis.")
-    assert [(s["trigger"], s["direction"]) for s in past.steps] == [("suppressed", "down"), ("activated", "up")]
+    assert [(s["trigger"], s["direction"], s["source"]["text"]) for s in past.steps] == \
+        [("suppressed", "down", "Curcumin"), ("activated", "up", "Curcumin")]
     [none] = U.extract_mechanisms("BRCA1 was sequenced.")
     assert none.steps == [] and none.outcome_direction is None
     assert U.trigger_forms()["inhibit"] == "down" and U.trigger_forms()["increased"] == "up"
@@ -211,9 +282,7 @@ def test_gene_disease_mining_with_a_fine_tuned_sample_classifier(tmp_path, monke
     assert (saved / "config.json").exists() and not (saved / "checkpoints").exists()
     assert R.sample_classifier("gene_disease", model_name="standin").labels == clf.labels == ["0", "1"]  # cached
     table = U.mine_gene_disease(U.load_abstracts(), lexicon_ner, clf)
-    true_pairs = {("BRCA1", "breast cancer"), ("APOE", "Alzheimer disease"), ("SNCA", "Parkinson disease"),
-                  ("CFTR", "cystic fibrosis"), ("HTT", "Huntington disease"), ("LRRK2", "Parkinson disease")}
+    true_pairs = {(g, d) for g, d, *_ in make_re_sample.F.GENE_DISEASE}  # the sourced associations written
     top = set(zip(table["gene"].head(3), table["disease"].head(3)))
-    assert ("BRCA1", "breast cancer") in top and top <= true_pairs | {
-        ("EGFR", "non-small cell lung cancer"), ("KRAS", "colorectal cancer"), ("FLT3", "acute myeloid leukemia")}
+    assert ("BRCA1", "breast cancer") in top and top <= true_pairs, top
     assert "fine-tuned from stand-in" in clf.describe() and "not BioBERT" in clf.describe()

@@ -80,6 +80,27 @@ def corpus_dir(name: str, path: str | Path | None = None, download: bool = True)
     return corpora.download_corpus(name)
 
 
+def corpus_or_sample(name: str, download: bool = True) -> str:
+    """``name`` when that real corpus is here (or, with ``download``, could be fetched now), else ``"sample"``.
+
+    For notebooks: full mode asks for a real corpus and must not crash offline for want of it. When the
+    corpus cannot be had, this says why and that the project sample runs instead, so the results can be
+    labelled with the data that actually ran. ``"sample"`` is returned as is; an unknown name is an error.
+    """
+    from . import corpora
+
+    if name == "sample":
+        return name
+    if name not in corpora.REGISTRY and name not in corpora.NOT_DOWNLOADABLE:
+        raise ValueError(f"unknown corpus {name!r}; real corpora: {', '.join(corpora.REGISTRY)}, or 'sample'")
+    try:
+        corpus_dir(name, download=download)
+    except OSError as err:  # not here and offline (FileNotFoundError), or a failed download (DownloadError)
+        print(f"{name} is not available: {err}\n-> using the project sample instead; results are labelled 'sample'.")
+        return "sample"
+    return name
+
+
 def shared_corpus(name: str) -> Path:
     """Older name of :func:`corpus_dir` (shared folder, cache, then download)."""
     return corpus_dir(name)

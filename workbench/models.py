@@ -46,7 +46,8 @@ REGISTRY: dict[str, ModelCard] = {
         ModelCard("biobert-squad", "dmis-lab/biobert-base-cased-v1.1-squad", True, 512,
                   "BioBERT v1.1 fine-tuned on SQuAD v1.1: ready for extractive QA."),
         ModelCard("pubmedbert", "microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract-fulltext", False, 512,
-                  "PubMedBERT (now BiomedBERT): trained from scratch on PubMed, domain vocabulary, uncased."),
+                  "PubMedBERT (now BiomedBERT): trained from scratch on PubMed abstracts and PubMed Central full "
+                  "text, domain vocabulary, uncased."),
         ModelCard("scibert", "allenai/scibert_scivocab_uncased", False, 512,
                   "SciBERT: Semantic Scholar papers, scientific vocabulary, uncased."),
         ModelCard("clinicalbert", "emilyalsentzer/Bio_ClinicalBERT", True, 512,
@@ -322,11 +323,15 @@ def _placement(device: str | None, fp16: bool) -> str:
 
 
 def device_of(model) -> str:
-    """Where ``model`` runs now: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` (read from its weights)."""
-    param = next(model.parameters(), None)
-    if param is None:
+    """Where ``model`` runs now: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"mps"`` (read from its weights, or
+    its ``device`` attribute for objects that have no parameters, such as an ONNX session wrapper)."""
+    params = getattr(model, "parameters", None)
+    param = next(params(), None) if callable(params) else None
+    dev = param.device if param is not None else getattr(model, "device", None)
+    if dev is None:
         return "cpu"
-    dev = param.device
+    if isinstance(dev, str):
+        return dev
     return dev.type if dev.index in (None, 0) else str(dev)
 
 

@@ -109,6 +109,36 @@ def trim_spans(text: str, spans) -> list[tuple[int, int]]:
     return out
 
 
+def length_batches(lengths, batch_size: int | None = None, token_budget: int | None = None,
+                   longest_first: bool = False) -> list[list[int]]:
+    """Indices of inputs grouped into batches of similar length (less padding): the one batcher of the package.
+
+    Inputs are sorted by ``lengths`` (stable; ascending, or descending with ``longest_first``) and cut every
+    ``batch_size`` items, or -- with ``token_budget`` instead -- so that ``items x longest length`` stays
+    within the budget (long inputs alone, short ones together).
+    """
+    if (batch_size is None) == (token_budget is None):
+        raise ValueError("give exactly one of batch_size and token_budget")
+    size = batch_size if batch_size is not None else token_budget
+    if size < 1:
+        raise ValueError(f"batch_size/token_budget must be at least 1, got {size}")
+    lengths = list(lengths)
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i] if longest_first else lengths[i])
+    if batch_size is not None:
+        return [order[b:b + batch_size] for b in range(0, len(order), batch_size)]
+    out, cur, longest = [], [], 0
+    for i in order:
+        widest = max(longest, lengths[i])
+        if cur and (len(cur) + 1) * widest > token_budget:
+            out.append(cur)
+            cur, widest = [], lengths[i]
+        cur.append(i)
+        longest = widest
+    if cur:
+        out.append(cur)
+    return out
+
+
 def spans_to_tags(offsets, spans, strict: bool = True) -> list[str]:
     """IOB2 tags for tokens at ``offsets`` ([(start, end), ...] or (token, start, end)) from char ``spans``.
 

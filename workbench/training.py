@@ -74,7 +74,9 @@ def training_args(sizes, out_dir: str | Path, *, evaluate: bool, metric: str | N
     from transformers import TrainingArguments
 
     cuda = torch.cuda.is_available()
-    log_every = max(1, math.ceil((steps_per_epoch or 4) / 4))
+    cap = max_steps_cap()
+    steps = steps_per_epoch or 4
+    log_every = max(1, math.ceil((min(steps, cap) if cap > 0 else steps) / 4))  # ~4 loss points per epoch or run
     best = bool(evaluate and metric)
     kwargs = dict(
         output_dir=str(checkpoints_dir(out_dir)), num_train_epochs=sizes.epochs, learning_rate=sizes.learning_rate,
@@ -84,7 +86,7 @@ def training_args(sizes, out_dir: str | Path, *, evaluate: bool, metric: str | N
         load_best_model_at_end=best, metric_for_best_model=metric if best else None, greater_is_better=True,
         logging_strategy="steps", logging_steps=log_every, report_to="none", disable_tqdm=not progress,
         use_cpu=not cuda, fp16=cuda, dataloader_pin_memory=cuda, dataloader_num_workers=0,
-        max_steps=max_steps_cap())
+        max_steps=cap)
     kwargs.update(overrides)
     return TrainingArguments(**kwargs)
 

@@ -6,7 +6,8 @@ Taught in 05_relation_use_cases.
    a ranked table of pairs with counts and evidence sentences (:func:`plot_associations`).
 2. :func:`detect_adverse_events` -- drug -> adverse-event pairs from case-report-like sentences.
 3. :func:`extract_mechanisms` -- agent / trigger / target / pathway / outcome roles from
-   mechanism sentences ("X inhibits Y, suppressing Z signalling and reducing proliferation").
+   mechanism sentences, following their syntax (active, passive, "X-induced Y", "Activation of Y by X",
+   participle and relative clauses, negation; see :mod:`workbench.mechanisms`).
 4. :func:`match_trial` -- entities of eligibility criteria vs a patient note: a criteria table
    (met / not met / excluded / clear / unknown) with negation handled by NegEx-style cues.
 
@@ -19,8 +20,8 @@ What does the work, honestly:
 * Relation classification (1, 2): a :class:`~workbench.relations.RelationClassifier`. Offline,
   ``wb.relations.sample_classifier(...)`` is the *stand-in* all-MiniLM-L6-v2 fine-tuned on the
   project's template sentences -- not BioBERT, and not trained on real abstracts or case reports.
-* Mechanisms (3) and trial matching (4) are **rules** over NER output (trigger-verb lists, nearest
-  argument, negation cues, age/sex/grade patterns), not trained models. Published systems use
+* Mechanisms (3) and trial matching (4) are **rules** over NER output (trigger-verb lists and
+  clause patterns, negation cues, age/sex/grade patterns), not trained models. Published systems use
   trained event extractors and concept normalisation (UMLS); these rules show the shape of the
   task and fail where the wording leaves their patterns.
 """
@@ -28,11 +29,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from .data import DATA_DIR, read_jsonl
+from .mechanisms import Mechanism, extract_mechanisms, mechanisms_table, trigger_forms  # noqa: F401
 from .text import split_sentences
 from .relations import extract_relations
 from .taggers import DictionaryTagger, combine_taggers
@@ -207,122 +208,8 @@ def detect_adverse_events(texts, ner: Callable, classifier, min_score: float = 0
 
 
 # ---------------------------------------------------------------- 3 molecular mechanisms
-
-PATHWAY_WORDS = re.compile(r"\s+(?:signall?ing|pathways?|cascade)\b", re.IGNORECASE)
-_PATHWAY_NAME = re.compile(r"(?<![\w/-])([A-Za-z0-9][\w/-]*)(?=\s+(?:signall?ing|pathways?|cascade)\b)")
-_NEG_TRIGGER = re.compile(r"\b(?:not|no|failed to|did not|does not|without)\s+(?:\w+\s+)?$", re.IGNORECASE)
-ROLE_OF = {"Gene": "target", "Pathway": "pathway", "Outcome": "outcome", "Disease": "outcome",
-           "Chemical": "target"}
-
-
-def trigger_forms(lexicon: Mapping | None = None) -> dict[str, str]:
-    """Trigger word -> direction (``up``/``down``): the lexicon's forms plus base and ``-ed`` forms."""
-    lexicon = load_lexicon() if lexicon is None else lexicon
-    out = {}
-    for direction, words in lexicon["Trigger"].items():
-        for w in words:
-            out[w.lower()] = direction
-            if w.endswith("s") and not w.endswith("ing"):  # inhibits -> inhibit, inhibited; reduces -> reduced
-                base = w[:-2] if w.endswith(("sses", "shes", "ches", "xes")) else w[:-1]
-                out.setdefault(base.lower(), direction)
-                out.setdefault((base + "d" if base.endswith("e") else base + "ed").lower(), direction)
-    return out
-
-
-@dataclass
-class Mechanism:
-    """Roles in one mechanism sentence. Entities are dicts with ``start``, ``end``, ``label``, ``text``."""
-
-    sentence: str
-    agent: dict | None
-    target: dict | None
-    pathway: dict | None
-    outcome: dict | None
-    steps: list[dict] = field(default_factory=list)  # source, trigger, direction, negated, theme, role
-
-    @property
-    def outcome_direction(self) -> str | None:
-        """``up``/``down``: what the sentence says happens to the outcome (``None`` if no outcome)."""
-        step = next((s for s in self.steps if s["role"] == "outcome"), None)
-        if step is None:
-            return None
-        return {"up": "down", "down": "up"}[step["direction"]] if step["negated"] else step["direction"]
-
-    def chain(self) -> str:
-        """``rapamycin -| MTOR -| mTOR -| cell proliferation`` (``->`` up, ``-|`` down, ``-/-`` negated)."""
-        if not self.steps:
-            return self.agent["text"] if self.agent else ""
-        parts = [self.steps[0]["source"]["text"] if self.steps[0]["source"] else "?"]
-        for s in self.steps:
-            arrow = "-/-" if s["negated"] else ("->" if s["direction"] == "up" else "-|")
-            parts += [arrow, s["theme"]["text"]]
-        return " ".join(parts)
-
-
-def extract_mechanisms(sentences: str | Sequence[str], ner: Callable | None = None,
-                       lexicon: Mapping | None = None) -> list[Mechanism]:
-    """Agent, trigger, target, pathway and outcome roles from mechanism sentences -- a rule baseline.
-
-    Rules: entities from ``ner`` (default: the use-case lexicon; a word before "signalling" /
-    "pathway" is a pathway even if unlisted); triggers are listed effect verbs (``inhibits``,
-    ``suppressing``, ``activated``, ...) with a direction; each trigger takes the first entity after
-    it (before the next trigger) as its theme; the agent is the first chemical (else the first
-    entity) before the first trigger; each step's source is the agent for the first trigger and the
-    previous theme after that (a cascade). A trigger after "not"/"failed to" is marked negated.
-    Handles the "X inhibits Y, suppressing Z signalling and reducing W" family; passive voice
-    ("Y was inhibited by X") and coordination of several agents are beyond it.
-    """
-    if isinstance(sentences, str):
-        sentences = [sentences]
-    lexicon = load_lexicon() if lexicon is None else lexicon
-    ner = ner or lexicon_tagger(lexicon=lexicon)
-    triggers = trigger_forms(lexicon)
-    trigger_re = re.compile(r"\b(" + "|".join(sorted(map(re.escape, triggers), key=len, reverse=True)) + r")\b",
-                            re.IGNORECASE)
-    out = []
-    for sentence, ents in zip(sentences, ner(list(sentences))):
-        ents = [dict(e, text=sentence[e["start"]:e["end"]]) for e in ents]
-        for e in ents:  # "mTOR signalling": whatever its listed type, here it names a pathway
-            if PATHWAY_WORDS.match(sentence, e["end"]):
-                e["label"] = "Pathway"
-        for m in _PATHWAY_NAME.finditer(sentence):  # unlisted pathway names
-            if not any(e["start"] < m.end() and m.start() < e["end"] for e in ents) and not trigger_re.fullmatch(m.group()):
-                ents.append({"start": m.start(), "end": m.end(), "label": "Pathway", "text": m.group(), "score": 1.0,
-                             "source": "pattern"})
-        ents.sort(key=lambda e: e["start"])
-        trig = [m for m in trigger_re.finditer(sentence)
-                if not any(e["start"] <= m.start() < e["end"] for e in ents)]
-        if not trig:
-            out.append(Mechanism(sentence, None, None, None, None))
-            continue
-        before = [e for e in ents if e["end"] <= trig[0].start()]
-        chemicals = [e for e in ents if e["label"] == "Chemical"]
-        agent = (next((e for e in before if e["label"] == "Chemical"), None) or (chemicals[0] if chemicals else None)
-                 or (before[0] if before else None))
-        steps, source = [], agent
-        for k, m in enumerate(trig):
-            stop = trig[k + 1].start() if k + 1 < len(trig) else len(sentence)
-            theme = next((e for e in ents if m.end() <= e["start"] < stop and e is not agent), None)
-            if theme is None:
-                continue
-            steps.append({"source": source, "trigger": m.group(), "direction": triggers[m.group().lower()],
-                          "negated": bool(_NEG_TRIGGER.search(sentence[:m.start()])), "theme": theme,
-                          "role": ROLE_OF.get(theme["label"], "target"), "trigger_span": m.span()})
-            source = theme
-        first = {role: next((s["theme"] for s in steps if s["role"] == role), None)
-                 for role in ("target", "pathway", "outcome")}
-        out.append(Mechanism(sentence, agent, first["target"], first["pathway"], first["outcome"], steps))
-    return out
-
-
-def mechanisms_table(mechanisms: Sequence[Mechanism]):
-    """One row per sentence: agent, target, pathway, outcome, outcome direction and the chain."""
-    import pandas as pd
-
-    text = lambda e: e["text"] if e else None  # noqa: E731
-    return pd.DataFrame([{"agent": text(m.agent), "target": text(m.target), "pathway": text(m.pathway),
-                          "outcome": text(m.outcome), "outcome_direction": m.outcome_direction,
-                          "chain": m.chain(), "sentence": m.sentence} for m in mechanisms])
+# The rules live in workbench/mechanisms.py (syntax: active, passive, "X-induced Y", nominal, clauses);
+# extract_mechanisms, mechanisms_table and Mechanism are re-exported here.
 
 
 # ---------------------------------------------------------------- 4 clinical-trial matching

@@ -1,22 +1,30 @@
-"""``python -m workbench qa train|evaluate|predict``: the command line of :mod:`workbench.qa`."""
+"""``python -m workbench qa train|evaluate|predict|index|ask``: the command line of :mod:`workbench.qa`."""
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import sys
+import time
 
 from ..checks import check_model
 from ..env import run_sizes
 from ..errors import UsageError
 from ..files import read_user_text
 from ..qa import (
+    ENCODERS,
     MAX_ANSWER_LEN,
     MAX_LENGTH,
     answer,
+    ask,
+    bioasq_pool,
+    build_index,
     evaluate_bioasq,
     evaluate_squad,
+    index_size,
+    load_abstracts,
     load_bioasq,
     load_bioasq_folder,
+    load_index,
     load_squad,
     train_qa,
 )
@@ -95,8 +103,47 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+def _cmd_index(args) -> int:
+    if bool(args.corpus) == bool(args.bioasq_dir):
+        raise ValueError("give either --corpus ABSTRACTS.jsonl or --bioasq-dir FOLDER (every snippet pooled)")
+    start = time.perf_counter()
+    if args.corpus:
+        corpus = load_abstracts(args.corpus, args.max_words)
+    else:
+        corpus = bioasq_pool(load_bioasq_folder(args.bioasq_dir), args.max_words).corpus
+    index = build_index(corpus, encoder=args.encoder, dense=not args.no_dense, index_kind=args.kind,
+                        batch_size=args.batch_size)
+    folder = index.save(args.out)
+    print_json({"documents": len(corpus.documents), "passages": len(corpus),
+                "encoder": index.dense.encoder.describe() if index.dense else None, "saved_to": str(folder),
+                "bytes": index_size(folder)["total"], "seconds": round(time.perf_counter() - start, 1)})
+    return 0
+
+
+def _cmd_ask(args) -> int:
+    index = load_index(args.index)
+    if args.retrieve_only:
+        hits = index.search(args.question, k=args.k, method=args.method)
+        if args.json:
+            print_json(hits)
+        for h in [] if args.json else hits:
+            print(f"{h['rank']}. {h['passage_id']}  score {h['score']:.4f}  {h['text'][:100]!r}")
+        return 0
+    if not args.model:
+        raise ValueError("give --model READER (a fine-tuned QA folder or hub id), or --retrieve-only to list "
+                         "the passages without reading them")
+    answers = ask(args.question, index, k=args.k, model=args.model, top_k=args.top_k, method=args.method)
+    if args.json:
+        print_json(answers)
+    for rank, a in enumerate([] if args.json else answers, 1):
+        cue = f"  [{a['negation_cue']!r} before it]" if a["negation_cue"] else ""
+        print(f"{rank}. {a['text']!r}  score {a['score']:.4f}  ({a['doc_id']}, chars {a['doc_start']}-{a['doc_end']};"
+              f" passage rank {a['retrieval_rank']}){cue}\n   {a['sentence']}")
+    return 0
+
+
 def register_cli(subparsers) -> None:
-    """Add ``qa train|evaluate|predict`` to the workbench command line."""
+    """Add ``qa train|evaluate|predict|index|ask`` to the workbench command line."""
     qa = subparsers.add_parser("qa", help="extractive question answering (SQuAD / BioASQ)")
     sub = qa.add_subparsers(dest="qa_command", metavar="ACTION", required=True)
 
@@ -137,3 +184,26 @@ def register_cli(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print the answers as JSON")
     window_options(p)
     p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("index", help="index a corpus of abstracts (BM25 + dense embeddings) into a folder")
+    p.add_argument("--corpus", help="JSON-lines file, one document a line: {\"doc_id\", \"text\", \"title\"?}")
+    p.add_argument("--bioasq-dir", help="a BioASQ folder: every snippet of every question pooled into one corpus")
+    p.add_argument("--out", required=True, help="folder to save the index")
+    p.add_argument("--encoder", default="standin",
+                   help=f"dense encoder: {', '.join(ENCODERS)} or a registry name/hub id/folder (default standin)")
+    p.add_argument("--no-dense", action="store_true", help="BM25 only (no embeddings)")
+    p.add_argument("--kind", choices=("flat", "hnsw"), default="flat", help="faiss index: exact or approximate")
+    p.add_argument("--max-words", type=int, default=80, help="words per passage (whole sentences)")
+    p.add_argument("--batch-size", type=int, default=32, help="passages embedded at once")
+    p.set_defaults(func=_cmd_index)
+
+    p = sub.add_parser("ask", help="retrieve passages from a saved index, then read them with a QA model")
+    p.add_argument("--index", required=True, help="folder written by `qa index`")
+    p.add_argument("--question", required=True)
+    p.add_argument("--model", help="fine-tuned QA model folder (or a registry name); not needed with --retrieve-only")
+    p.add_argument("--k", type=int, default=5, help="passages to read (default 5)")
+    p.add_argument("--method", choices=("bm25", "dense", "hybrid"), default="hybrid")
+    p.add_argument("--top-k", type=int, default=5, help="answers to print")
+    p.add_argument("--retrieve-only", action="store_true", help="list the retrieved passages, read nothing")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.set_defaults(func=_cmd_ask)

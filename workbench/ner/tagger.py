@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..text import split_sentences, tags_to_spans, tokenize_with_offsets
+from ..text import length_batches, split_sentences, tags_to_spans, tokenize_with_offsets
 from ..training import TrainResult
 from .windows import (
     DEFAULT_MAX_LENGTH,
@@ -27,9 +27,7 @@ def batches(encoded: Encoded, batch_size: int, pad_id: int):
     """Length-sorted, padded batches: yields ``(window indices, input_ids, attention_mask)`` tensors."""
     import torch
 
-    order = sorted(range(len(encoded.windows)), key=lambda i: len(encoded.windows[i].input_ids))
-    for b in range(0, len(order), batch_size):
-        idx = order[b:b + batch_size]
+    for idx in length_batches([len(w.input_ids) for w in encoded.windows], batch_size):
         width = max(len(encoded.windows[i].input_ids) for i in idx)
         ids = torch.full((len(idx), width), pad_id, dtype=torch.long)
         mask = torch.zeros((len(idx), width), dtype=torch.long)

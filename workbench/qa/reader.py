@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from ..text import past_marks
+from ..text import length_batches, past_marks
 from .metrics import normalize_answer
 
 MAX_LENGTH = 384
@@ -223,22 +223,10 @@ def load_reader(model, tokenizer=None, device: str | None = "auto", fp16: bool =
     return model, tokenizer
 
 
-def _batches(order, lengths, batch_size: int | None, device_type: str) -> list:
-    """Split length-sorted window indices into batches: ``batch_size`` windows each, or (default)
-    as many as fit a token budget -- measured on 2 CPU cores, long windows run fastest one or two
-    at a time while short ones gain from batching; a GPU wants large batches."""
-    if batch_size:
-        return [order[b:b + batch_size] for b in range(0, len(order), batch_size)]
-    budget = 1024 if device_type == "cpu" else 16384
-    out, cur = [], []
-    for i in order:  # ascending length: the newest window is the longest of its batch
-        if cur and (len(cur) + 1) * lengths[i] > budget:
-            out.append(cur)
-            cur = []
-        cur.append(i)
-    if cur:
-        out.append(cur)
-    return out
+def _token_budget(device_type: str) -> int:
+    """Tokens per batch when no batch size is given: on 2 CPU cores long windows run fastest one or two at
+    a time while short ones gain from batching (see bench/qa.py); a GPU wants large batches."""
+    return 1024 if device_type == "cpu" else 16384
 
 
 def window_logits(model, tokenizer, enc, batch_size: int | None = None):
@@ -256,13 +244,13 @@ def window_logits(model, tokenizer, enc, batch_size: int | None = None):
     width = int(lengths.max()) if len(ids) else 0
     start = np.full((len(ids), width), -np.inf, dtype=np.float32)
     end = np.full((len(ids), width), -np.inf, dtype=np.float32)
-    order = np.argsort(lengths, kind="stable")
     pad_id = tokenizer.pad_token_id or 0
     was_training = model.training
     model.eval()
     try:
         with torch.inference_mode():
-            for sel in _batches(order, lengths, batch_size, model.device.type):
+            budget = None if batch_size else _token_budget(model.device.type)
+            for sel in length_batches(lengths.tolist(), batch_size, budget):
                 n = int(lengths[sel].max())
                 batch = {}
                 for name in names:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from ..text import length_batches
 from .data import load_re_sample, negative_label
 from .marking import check_style, fit_window, mark_pair, marker_tokens
 from .metrics import relation_metrics
@@ -91,13 +92,11 @@ class RelationClassifier:
         import torch
 
         sentences = [fit_window(s, self.tokenizer, self.max_length) for s in sentences]
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))  # similar lengths batch well
         out: list[dict] = [{}] * len(sentences)
         self.model.eval()
         device = next(self.model.parameters()).device
         with torch.no_grad():
-            for k in range(0, len(order), self.batch_size):
-                idx = order[k:k + self.batch_size]
+            for idx in length_batches([len(s) for s in sentences], self.batch_size):  # similar lengths batch well
                 enc = self.tokenizer([sentences[i] for i in idx], truncation=True, max_length=self.max_length,
                                      padding=True, return_tensors="pt").to(device)
                 probs = self.model(**enc).logits.softmax(-1)

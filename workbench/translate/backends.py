@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..text import length_batches
 from .glossary import Glossary, find_word, is_ascii_alnum, load_glossary
 from .samples import load_samples
 
@@ -113,12 +114,10 @@ class MarianTranslator(Translator):
     def translate_batch(self, sentences: list[str]) -> list[str]:
         import torch
 
-        order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
         out = [""] * len(sentences)
         device = next(self.model.parameters()).device  # inputs go where the model is
         positions = int(getattr(self.model.config, "max_position_embeddings", 512))
-        for b in range(0, len(order), self.batch_size):
-            idx = order[b:b + self.batch_size]
+        for idx in length_batches([len(s) for s in sentences], self.batch_size, longest_first=True):
             enc = self.tokenizer([sentences[i] for i in idx], return_tensors="pt", padding=True,
                                  truncation=True, max_length=self.max_tokens).to(device)
             kwargs = {"max_new_tokens": min(positions - 1, 2 * enc["input_ids"].shape[1] + 10), **self.generate_kwargs}
@@ -292,7 +291,7 @@ def load_translator(name: str | Path = "auto", device: str = "auto", **kwargs) -
     Offline, a hub id that is not cached fails at once with the fix -- no download is attempted.
     ``device`` is where MarianMT runs (see :meth:`MarianTranslator.from_pretrained`).
     """
-    from ..models import ModelUnavailableError, in_hf_cache, hub_reachable
+    from ..models import ModelUnavailableError, hub_reachable, in_hf_cache
 
     global _warned_standin
     name = str(name)
