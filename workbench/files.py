@@ -20,6 +20,7 @@ from pathlib import Path
 from .errors import SaveError, UsageError
 
 _HINTS = {errno.ENOSPC: "the disk is full: free some space", errno.EDQUOT: "the disk quota is used up",
+          errno.EFBIG: "the file is larger than this system allows (a file-size limit)",
           errno.EROFS: "the file system is read-only: choose another folder",
           errno.EACCES: "no permission to write there: choose another folder",
           errno.EPERM: "no permission to write there: choose another folder"}

@@ -29,7 +29,8 @@ def as_span(span) -> tuple[int, int, str, float | None]:
 # joined by hyphens, apostrophes or a soft hyphen. Any other visible character is its own token (with
 # its combining marks). Format characters (BOM, LRM/RLM, ZWJ outside a word) and controls are not tokens.
 _W = r"[\w\p{No}]"
-_WORD = regex.compile(rf"{_W}+(?:[-'’\u00ad]{_W}+)*|[^\w\p{{No}}\s\p{{Cf}}\p{{Cc}}\p{{Zl}}\p{{Zp}}]\p{{M}}*")
+_SYMBOL = r"[^\w\p{No}\s\p{Cf}\p{Cc}\p{Zl}\p{Zp}]\p{M}*"
+_WORD = regex.compile(rf"{_W}+(?:[-'’\u00ad]{_W}+)*|{_SYMBOL}(?:\u200d{_SYMBOL})*")  # an emoji ZWJ sequence is one
 
 
 def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
@@ -41,6 +42,16 @@ def tokenize_with_offsets(text: str) -> list[tuple[str, int, int]]:
     characters such as a byte-order mark are skipped. ``text[start:end] == token`` always.
     """
     return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+_MARKS = regex.compile(r"[\p{M}\u200c\u200d]+")
+
+
+def past_marks(text: str, end: int) -> int:
+    """``end`` moved past the combining marks and zero-width joiners right after it: word-piece
+    tokenizers that strip accents end a span of NFD ``cafe\u0301`` before the accent; this puts it back."""
+    m = _MARKS.match(text, end) if 0 <= end < len(text) else None
+    return m.end() if m else end
 
 
 def split_lines(text: str) -> list[tuple[int, int, int]]:

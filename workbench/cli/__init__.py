@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -130,9 +131,23 @@ def check_training_args(args, task: str) -> None:
         raise UsageError(f"--data {data}: not found")
 
 
+_LINE_BREAKS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"}
+
+
+def _dumps(obj, **kwargs) -> str:
+    # non-ASCII kept as is, but never a character that str.splitlines() would break a line at
+    text = json.dumps(obj, ensure_ascii=False, default=str, **kwargs)
+    return re.sub("[\u2028\u2029\x85]", lambda m: _LINE_BREAKS[m.group()], text)
+
+
 def print_json(obj) -> None:
     """Print ``obj`` as indented JSON (non-ASCII kept as is): what commands write to stdout."""
-    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+    print(_dumps(obj, indent=2))
+
+
+def print_json_line(obj) -> None:
+    """Print ``obj`` as one JSON line: one record per line even for readers that split at ``\u2028``."""
+    print(_dumps(obj))
 
 
 def _cmd_env(args) -> int:

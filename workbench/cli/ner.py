@@ -1,7 +1,6 @@
 """``python -m workbench ner train|evaluate|predict``: the command line of :mod:`workbench.ner`."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -9,7 +8,15 @@ from ..checks import check_model
 from ..data import load_ner_dataset
 from ..errors import UsageError
 from ..ner import as_dataset, evaluate_ner, folder_labels, load_tagger, train_ner
-from . import add_training_options, check_training_args, fraction, nonnegative_int, positive_int, print_json
+from . import (
+    add_training_options,
+    check_training_args,
+    fraction,
+    nonnegative_int,
+    positive_int,
+    print_json,
+    print_json_line,
+)
 
 
 def _cmd_train(args) -> int:
@@ -110,7 +117,7 @@ def _cmd_predict(args) -> int:
             for record, entities in zip(chunk, tagger([r["text"] for r in chunk])):
                 if not args.with_text:
                     record.pop("text")
-                print(json.dumps({**record, "entities": entities}, ensure_ascii=False))
+                print_json_line({**record, "entities": entities})
             sys.stdout.flush()
     return 0
 

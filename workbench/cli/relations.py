@@ -20,7 +20,7 @@ from ..relations import (
     train_relation_classifier,
 )
 from ..text import split_lines
-from . import add_training_options, check_training_args, type_list, type_pair
+from . import add_training_options, check_training_args, print_json_line, type_list, type_pair
 
 
 def _load_data(spec: str, style: str = "mask"):
@@ -72,10 +72,6 @@ def _cmd_evaluate(args) -> int:
     data = _load_data(args.data, clf.style)
     if args.split not in data:
         raise UsageError(f"--split {args.split!r} not in {list(data)}")
-    unknown = sorted(set(data[args.split].features["label"].names) - set(clf.labels))
-    if unknown:
-        raise UsageError(f"--data {args.data}: labels {unknown} are not among the model's labels {clf.labels}; "
-                         f"score it on data with the label set it was trained on")
     m = evaluate_relations(clf, data[args.split])
     if args.json:
         print(json.dumps({k: v for k, v in m.items() if k not in ("gold", "pred")}, indent=2))
@@ -124,7 +120,7 @@ def _cmd_predict(args) -> int:
         rows += [(raw[r["doc"]][0], {"line": raw[r["doc"]][0], **{k: v for k, v in r.items() if k not in ("input", "doc")}})
                  for r in found]
     for _, row in sorted(rows, key=lambda x: x[0]):
-        print(json.dumps(row, ensure_ascii=False))
+        print_json_line(row)
     return 0
 
 

@@ -1,7 +1,6 @@
 """``python -m workbench translate [FILE ...]``: the command line of :mod:`workbench.translate`."""
 from __future__ import annotations
 
-import json
 
 from ..files import read_user_text
 from ..text import split_lines
@@ -13,7 +12,7 @@ from ..translate import (
     load_translator,
     translate_then_extract,
 )
-from . import positive_int
+from . import positive_int, print_json_line
 
 
 def register_cli(subparsers) -> None:
@@ -70,5 +69,5 @@ def _cmd_translate(args) -> int:
         if ner is None:
             row.pop("entities")
             row.pop("tagger")
-        print(json.dumps(row, ensure_ascii=False))
+        print_json_line(row)
     return 0

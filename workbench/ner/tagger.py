@@ -92,9 +92,12 @@ class Tagger:
         ``runtime``: ``"torch"``, ``"onnx"`` (a folder written by ``wb.deploy.export_onnx``, run by ONNX
         Runtime) or ``"auto"`` (ONNX for an exported folder, else PyTorch); the same tagging code runs on both.
         """
+        from ..checks import check_model
         from ..models import load_tokenizer
         from ..runtime import load_model_for
 
+        if Path(str(path_or_name)).expanduser().is_dir():  # an RE or QA folder would tag nothing, silently
+            check_model(str(path_or_name), "ner", "model")
         model = load_model_for(path_or_name, "ner", runtime=runtime, device=device, fp16=fp16)
         tagger = cls(model, load_tokenizer(str(path_or_name)), **kwargs)
         if Path(str(path_or_name)).expanduser().is_dir():

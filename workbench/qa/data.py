@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-from ..data import DataFormatError
+from ..data import DataFormatError, read_data_text
 from .metrics import flatten_synonyms
 
 
@@ -24,7 +24,7 @@ def _as_paths(paths) -> list[Path]:
 
 def _read_json(path: Path):
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(read_data_text(path))  # UTF-8 checked (file:line), a byte-order mark dropped
     except json.JSONDecodeError as err:
         raise DataFormatError(f"{path}:{err.lineno}:{err.colno}: invalid JSON ({err.msg})") from None
 
@@ -46,6 +46,15 @@ def _squad_rows(path: Path) -> list[dict]:
         raise DataFormatError(f"{path}: not SQuAD JSON (expected {{'data': [{{'paragraphs': ...}}]}})")
     rows = []
     for a, article in enumerate(doc["data"]):
+        if not isinstance(article, dict) or not isinstance(article.get("paragraphs", []), list):
+            raise DataFormatError(f"{path}: data[{a}] must be an object with a 'paragraphs' list")
+        for p, para in enumerate(article.get("paragraphs", [])):
+            if not isinstance(para, dict) or not isinstance(para.get("qas", []), list):
+                raise DataFormatError(f"{path}: data[{a}].paragraphs[{p}] must be an object with 'context' and "
+                                      f"a 'qas' list")
+    answered = any(isinstance(qa, dict) and ("answers" in qa or qa.get("is_impossible"))
+                   for article in doc["data"] for para in article.get("paragraphs", []) for qa in para.get("qas", []))
+    for a, article in enumerate(doc["data"]):
         for p, para in enumerate(article.get("paragraphs", [])):
             where = f"{path}: data[{a}].paragraphs[{p}]"
             if "context" not in para or "qas" not in para:
@@ -56,6 +65,10 @@ def _squad_rows(path: Path) -> list[dict]:
             for k, qa in enumerate(para["qas"]):
                 if not isinstance(qa, dict) or "id" not in qa or "question" not in qa:
                     raise DataFormatError(f"{where}.qas[{k}]: a question needs 'id' and 'question'")
+                if answered and not qa.get("is_impossible") and "answers" not in qa:
+                    # a v1.1 question without its answer would silently become "unanswerable" (SQuAD v2)
+                    raise DataFormatError(f"{where}.qas[{k}]: question {qa['id']} has no answers while other "
+                                          f"questions do; add its answers, or mark it \"is_impossible\": true")
                 answers = [] if qa.get("is_impossible") else qa.get("answers", [])
                 if not isinstance(answers, list):
                     raise DataFormatError(f"{where}: question {qa['id']}: 'answers' must be a list")
@@ -85,6 +98,8 @@ def load_squad(path):
     import datasets
 
     rows = [r for p in _as_paths(path) for r in _squad_rows(p)]
+    if not rows:  # from_list cannot build an empty dataset with these features
+        return datasets.Dataset.from_dict({k: [] for k in _features()}, features=_features())
     return datasets.Dataset.from_list(rows, features=_features())
 
 

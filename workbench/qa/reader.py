@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from ..text import length_batches
+from ..text import length_batches, past_marks
 from .metrics import normalize_answer
 
 MAX_LENGTH = 384
@@ -290,8 +290,9 @@ def _window_spans(enc, start_logits, end_logits, contexts, n_best, max_answer_le
     s_char = offsets[cand.feature, cand.start, 0]
     e_char = offsets[cand.feature, cand.end, 1]
     probs = np.exp(cand.log_score)
+    e_char = [past_marks(contexts[p], e) for p, e in zip(pair.tolist(), e_char.tolist())]  # keep NFD accents
     spans = [{"pair": int(p), "start": int(s), "end": int(e), "score": float(pr),
-              "text": contexts[p][s:e]} for p, s, e, pr in zip(pair.tolist(), s_char.tolist(), e_char.tolist(), probs)]
+              "text": contexts[p][s:e]} for p, s, e, pr in zip(pair.tolist(), s_char.tolist(), e_char, probs)]
     if allow_null:
         # SQuAD v2: one null candidate per pair, with its windows' lowest null score.
         nulls: dict[int, float] = {}

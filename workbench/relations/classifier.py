@@ -57,9 +57,12 @@ class RelationClassifier:
         """Load a classifier saved by :func:`train_relation_classifier` (or ``save``) on ``device``
         (``"auto"``: CUDA when present, else the CPU; ``fp16`` on CUDA only). ``runtime``: ``"torch"``,
         ``"onnx"`` (a folder written by ``wb.deploy.export_onnx``) or ``"auto"`` (ONNX for an exported folder)."""
+        from ..checks import check_model
         from ..models import load_tokenizer, read_meta
         from ..runtime import load_model_for
 
+        if Path(path).expanduser().is_dir():  # an NER or QA folder would classify with an untrained head
+            check_model(str(path), "relation-classification", "model")
         meta = read_meta(path)
         model = load_model_for(path, "relation-classification", runtime=runtime, device=device, fp16=fp16)
         kwargs.setdefault("style", meta.get("style", "mask"))
@@ -174,6 +177,11 @@ def evaluate_relations(model, data, tokenizer=None) -> dict:
     classifier = as_classifier(model, tokenizer)
     names = data.features["label"].names
     gold = [names[i] for i in data["label"]]
+    known = getattr(classifier, "labels", None)
+    unknown = sorted(set(gold) - set(known)) if known is not None else []
+    if unknown:  # they could never be predicted, and would switch the metric convention unannounced
+        raise ValueError(f"gold labels {unknown} are not among the model's labels {list(known)}: score the model "
+                         f"on data with the label set it was trained on")
     pred = [p["label"] for p in classifier(data["sentence"])]
     negative = negative_label(names)
     metrics = relation_metrics(gold, pred, negative)

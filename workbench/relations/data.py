@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..data import DATA_DIR, DataFormatError, read_jsonl
+from ..data import DATA_DIR, DataFormatError, read_data_text, read_jsonl
 from .marking import MASK, check_span, check_style, mark_pair
 
 HEADER = ("index", "sentence", "label")
@@ -23,8 +23,7 @@ def read_re_tsv(path: str | Path, labels: Sequence[str] | None = None) -> list[d
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     rows: list[dict] = []
-    with path.open(encoding="utf-8") as fh:
-        lines = [raw.rstrip("\r\n") for raw in fh]
+    lines = [raw.rstrip("\r") for raw in read_data_text(path).split("\n")]  # UTF-8 checked, BOM dropped
     header = bool(lines) and tuple(c.strip().lower() for c in lines[0].split("\t")) == HEADER
     width = 3 if header else 2
     for lineno, line in enumerate(lines, 1):
@@ -75,6 +74,20 @@ def _split_files(folder: Path, ext: str) -> dict[str, Path]:
     return found
 
 
+def _check_splits(splits: dict[str, list[dict]], files: dict[str, Path]) -> None:
+    """A label in a dev/test file that the train file never has would silently add a class (and switch a
+    binary metric to the multi-class one): refuse it, naming where it is."""
+    if "train" not in splits:
+        return
+    seen = {r["label"] for r in splits["train"]}
+    for split, rows in splits.items():
+        extra = next((r for r in rows if r["label"] not in seen), None)
+        if extra is not None:
+            raise DataFormatError(f"{files[split]}:{extra.get('line', '?')}: label {extra['label']!r} never occurs "
+                                  f"in {files['train'].name} (labels there: {order_labels(seen)}); a typo? Fix it, "
+                                  f"or pass labels= to load the full label set")
+
+
 def load_re_dataset(folder: str | Path, labels: Sequence[str] | None = None):
     """A BioBERT RE folder (``train.tsv``, ``test.tsv``, optional ``dev.tsv``) as a ``DatasetDict``.
 
@@ -82,6 +95,8 @@ def load_re_dataset(folder: str | Path, labels: Sequence[str] | None = None):
     """
     files = _split_files(Path(folder), ".tsv")
     splits = {split: read_re_tsv(path, labels) for split, path in files.items()}
+    if labels is None:
+        _check_splits(splits, files)
     names = list(labels) if labels else order_labels(r["label"] for rows in splits.values() for r in rows)
     return _to_datasetdict(splits, names, extra={})
 
@@ -123,7 +138,9 @@ def load_pairs_dataset(folder: str | Path, style: str = "mask", labels: Sequence
     for split, path in files.items():
         rows = read_pairs_jsonl(path)
         splits[split] = [{"sentence": mark_pair(r["text"], r["head"], r["tail"], style), "label": r["label"],
-                          "text": r["text"]} for r in rows]
+                          "text": r["text"], "line": r["line"]} for r in rows]
+    if labels is None:
+        _check_splits(splits, files)
     names = list(labels) if labels else order_labels(r["label"] for rows in splits.values() for r in rows)
     return _to_datasetdict(splits, names, extra={"text": "string"})
 

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..data import DATA_DIR, DataFormatError
+from ..data import DATA_DIR, DataFormatError, read_data_text
 from ..taggers import DictionaryTagger
 from ..text import fold
 
@@ -68,7 +68,10 @@ class Glossary:
             old = self.terms.get(key)
             if old is not None and old.en != term.en:
                 raise ValueError(f"{source}: {term.zh!r} has two translations: {old.en!r} and {term.en!r}")
-            self.terms[key] = GlossaryTerm(term.zh, term.en.strip(), term.label or None)
+            if old is not None and old.label and term.label and old.label != term.label:
+                raise ValueError(f"{source}: {term.zh!r} has two types: {old.label!r} and {term.label!r}")
+            label = term.label or (old.label if old is not None else None)  # a repeat without a type keeps it
+            self.terms[key] = GlossaryTerm(term.zh, term.en.strip(), label or None)
         self._lengths = sorted({len(k) for k in self.terms}, reverse=True)
 
     @classmethod
@@ -136,9 +139,9 @@ def load_glossary(path: str | Path = GLOSSARY_FILE) -> Glossary:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such glossary file")
     terms, seen = [], {}
-    with path.open(encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            line = raw.rstrip("\r\n")
+    if True:  # one block: the file is read whole (UTF-8 checked, a byte-order mark dropped)
+        for lineno, raw in enumerate(read_data_text(path).split("\n"), 1):
+            line = raw.rstrip("\r")
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             cols = line.split("\t")
@@ -155,7 +158,10 @@ def load_glossary(path: str | Path = GLOSSARY_FILE) -> Glossary:
             if key in seen and seen[key][0] != en:
                 raise DataFormatError(f"{path}:{lineno}: {zh!r} -> {en!r} contradicts line {seen[key][1]} "
                                       f"({seen[key][0]!r})")
-            seen[key] = (en, lineno)
+            if key in seen and label and seen[key][2] and seen[key][2] != label:
+                raise DataFormatError(f"{path}:{lineno}: {zh!r} has type {label!r} here but {seen[key][2]!r} on line "
+                                      f"{seen[key][1]}; give each term one type")
+            seen[key] = (en, lineno, label or (seen[key][2] if key in seen else ""))
             terms.append(GlossaryTerm(zh, en, label or None))
     return Glossary(terms, source=path.name)
 
