@@ -38,7 +38,8 @@ from pathlib import Path
 
 MARIAN_ZH_EN = "Helsinki-NLP/opus-mt-zh-en"
 
-# repo id -> what its real counterpart looks like (REGISTRY in workbench/models.py names the same ids)
+# repo id -> what its real counterpart looks like (the ids of REGISTRY in workbench/models.py and of
+# wb.qa.ENCODERS)
 BERT_REPOS: dict[str, dict] = {
     "dmis-lab/biobert-base-cased-v1.1": dict(cased=True, architecture="BertModel", tokenizer_config=None),
     "dmis-lab/biobert-base-cased-v1.1-squad": dict(cased=True, architecture="BertForQuestionAnswering",
@@ -47,6 +48,9 @@ BERT_REPOS: dict[str, dict] = {
     "microsoft/BiomedNLP-BiomedBERT-base-uncased-abstract-fulltext": dict(
         cased=False, architecture="BertModel", tokenizer_config={"do_lower_case": True}),
     "allenai/scibert_scivocab_uncased": dict(cased=False, architecture="BertModel", tokenizer_config=None),
+    # dense retrievers (wb.qa.ENCODERS): uncased PubMedBERT-based encoders
+    **{repo: dict(cased=False, architecture="BertModel", tokenizer_config={"do_lower_case": True})
+       for repo in ("ncbi/MedCPT-Query-Encoder", "ncbi/MedCPT-Article-Encoder", "NeuML/pubmedbert-base-embeddings")},
 }
 REPOS = (*BERT_REPOS, MARIAN_ZH_EN)
 

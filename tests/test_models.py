@@ -230,8 +230,11 @@ def test_fake_hub_is_a_valid_huggingface_hub_cache(fake_hub_home):
 
     info = scan_cache_dir(fake_hub_home / "hub")
     assert info.warnings == []
-    assert {r.repo_id for r in info.repos} == set(fakehub.REPOS) == {c.hub_id for c in models.REGISTRY.values()
-                                                                     if c.name != "standin"} | {fakehub.MARIAN_ZH_EN}
+    from workbench.qa import ENCODERS
+
+    encoders = {m for e in ENCODERS.values() if e.name != "standin" for m in (e.query_model, e.passage_model)}
+    registry = {c.hub_id for c in models.REGISTRY.values() if c.name != "standin"}
+    assert {r.repo_id for r in info.repos} == set(fakehub.REPOS) == registry | {fakehub.MARIAN_ZH_EN} | encoders
     biobert = next(r for r in info.repos if r.repo_id == "dmis-lab/biobert-base-cased-v1.1")
     (revision,) = biobert.revisions
     assert revision.refs == {"main"} and len(revision.commit_hash) == 40
