@@ -7,7 +7,8 @@ Models (offline: the stand-in all-MiniLM-L6-v2, labelled as such -- not BioBERT)
 
 * NER: fine-tuned here on NCBI-disease train (``--ner-train`` sentences, 1 epoch), scored on the whole test split;
 * QA: ``wb.qa.sample_reader()`` (fine-tuned on the project QA sample: there is no BioASQ training set in
-  ../shared/data), scored on the 161 BioASQ 4b factoid questions with all their snippets;
+  ../shared/data), scored on the first ``--qa-questions`` (40; 0 = all 161) BioASQ 4b factoid questions with
+  all their snippets (the 161 hold ~950 windows of ~300 tokens: too many for every variant twice on 2 cores);
 * RE: fine-tuned here on GAD fold 1 train (``--re-train`` sentences, 1 epoch), scored on the fold-1 test split.
 
 Each fine-tuned folder is exported once (``wb.deploy.export_onnx``) and quantised (``wb.deploy.quantize_onnx``).
@@ -77,8 +78,11 @@ def qa_items():
     groups = collections.OrderedDict()
     for qid, q, c in zip(data["question_id"], data["question"], data["context"]):
         groups.setdefault(qid, (q, []))[1].append(c)
+    n = int(os.environ.get("DEPLOY_BENCH_QUESTIONS") or 0)
     if os.environ.get("DEPLOY_BENCH_LIMIT"):
-        groups = collections.OrderedDict(list(groups.items())[:int(os.environ["DEPLOY_BENCH_LIMIT"]) // 4 or 1])
+        n = int(os.environ["DEPLOY_BENCH_LIMIT"]) // 4 or 1
+    if n:
+        groups = collections.OrderedDict(list(groups.items())[:n])
     golden = {k: v for k, v in zip(data["question_id"], data["golden"]) if k in groups}
     return groups, golden
 
@@ -181,7 +185,7 @@ def ner_model(args) -> Path:
         data = wb.data.load_corpus("ncbi_disease")
         t0 = time.perf_counter()
         wb.ner.train_ner(data, args.model, out, epochs=1, learning_rate=1e-4, batch_size=16, max_length=128,
-                         max_train_samples=args.ner_train, max_eval_samples=200, seed=42, progress=False)
+                         max_train_samples=args.ner_train, max_eval_samples=100, seed=42, progress=False)
         print(f"NER: fine-tuned on {args.ner_train} NCBI-disease train sentences in {time.perf_counter() - t0:.0f} s")
     return out
 
@@ -329,11 +333,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tasks", nargs="+", default=["ner", "qa", "re"], choices=["ner", "qa", "re"])
     ap.add_argument("--model", default="biobert", help="base model to fine-tune (offline: the stand-in)")
-    ap.add_argument("--ner-train", type=int, default=1500, help="NCBI-disease train sentences for the NER model")
-    ap.add_argument("--re-train", type=int, default=1000, help="GAD fold-1 train sentences for the RE model")
+    ap.add_argument("--ner-train", type=int, default=600, help="NCBI-disease train sentences for the NER model")
+    ap.add_argument("--re-train", type=int, default=600, help="GAD fold-1 train sentences for the RE model")
     ap.add_argument("--rounds", type=int, default=2, help="subprocess runs per variant, in alternating order")
-    ap.add_argument("--batch1-items", type=int, default=200, help="NER sentences / RE pairs timed one per call")
-    ap.add_argument("--batch1-questions", type=int, default=40, help="QA questions timed with windows one by one")
+    ap.add_argument("--batch1-items", type=int, default=100, help="NER sentences / RE pairs timed one per call")
+    ap.add_argument("--batch1-questions", type=int, default=20, help="QA questions timed with windows one by one")
+    ap.add_argument("--qa-questions", type=int, default=40,
+                    help="BioASQ 4b questions (all their snippets; 0 = all 161: ~950 windows of ~300 tokens)")
     ap.add_argument("--limit", type=int, help="smoke run: only the first N test items (N/4 questions)")
     ap.add_argument("--retrain", action="store_true", help="fine-tune again even if runs/bench/deploy has the models")
     ap.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
@@ -344,6 +350,7 @@ def main(argv=None) -> int:
         return 0
     if args.limit:
         os.environ["DEPLOY_BENCH_LIMIT"] = str(args.limit)
+    os.environ["DEPLOY_BENCH_QUESTIONS"] = str(args.qa_questions)
     wb.env.quiet_libraries()
     print(f"base model: {wb.resolve(args.model).display_name}; tasks {' '.join(args.tasks)}")
     t0 = time.perf_counter()

@@ -216,7 +216,6 @@ def export_onnx(folder, out, *, int8: bool = False, embeddings: bool = True, che
     model = load_model(str(folder), task=model_task, device="cpu").eval()
     tokenizer = load_tokenizer(str(folder))
     names = [n for n in INPUTS if n in tokenizer.model_input_names]
-
     if names != list(INPUTS[:len(names)]):
         raise ValueError(f"{folder}: the tokenizer gives {names}; the export expects input_ids, attention_mask "
                          f"[, token_type_ids]")
@@ -265,6 +264,7 @@ def export_onnx(folder, out, *, int8: bool = False, embeddings: bool = True, che
         got = session.run(list(outputs), {n: probe[n].numpy() for n in names})
         diff = max(float(np.abs(g - getattr(expected, o).numpy()).max()) for g, o in zip(got, outputs))
         if not diff <= FP32_TOLERANCE:
+            (out / ONNX_FILE).unlink()
             raise RuntimeError(f"the ONNX export of {folder} differs from PyTorch by {diff:.2g} on a check batch "
                                f"(tolerance {FP32_TOLERANCE}): not written as a working export")
         meta["onnx"]["max_abs_diff_vs_torch"] = diff
