@@ -27,37 +27,31 @@ TASK_COMMANDS = {"data": "data", "ner": "ner", "qa": "qa", "re": "relations", "t
                  "export": "export"}
 
 
+def _number(text: str, kind: type, ok, rule: str):
+    """Parse ``text`` as ``kind`` and check it with ``ok``; an ``ArgumentTypeError`` says the ``rule``."""
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}") from None
+    if not ok(value):
+        raise argparse.ArgumentTypeError(f"must be {rule}, got {text}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    return _number(text, int, lambda v: v >= 1, "at least 1")
 
 
 def nonnegative_int(text: str) -> int:
     """argparse type: a whole number of at least 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+    return _number(text, int, lambda v: v >= 0, "0 or more")
 
 
 def positive_float(text: str) -> float:
     """argparse type: a number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
-    return value
+    return _number(text, float, lambda v: 0 < v < float("inf"), "a number above 0")
 
 
 def fraction(text: str) -> float:
