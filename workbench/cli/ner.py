@@ -1,7 +1,6 @@
 """``python -m workbench ner train|evaluate|predict``: the command line of :mod:`workbench.ner`."""
 from __future__ import annotations
 
-
 from ..checks import check_model
 from ..data import load_ner_dataset
 from ..errors import UsageError
