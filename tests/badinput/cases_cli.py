@@ -226,6 +226,35 @@ def qa_cases() -> list[Case]:
         _err("qa-evaluate-ner-folder", "model folder", evaluate("--data", Q("squad_good.json"), model=M("ner")),
              r"holds a NER \(token classification\) model, not a question answering model"),
     ]
+    area = "qa index and ask"
+    index = lambda *a: _cli("qa", "index", "--no-dense", *a)  # noqa: E731
+    cases += [
+        _ok("qa-index-u2028-in-text", area, index("--corpus", Q("abstracts.jsonl"), "--out", OUT("idx")),
+            lambda r, e: _assert(json.loads(r.out)["documents"] == 3, r.out)),
+        _err("qa-index-bad-row", area, index("--corpus", Q("abstracts_bad.jsonl"), "--out", OUT("idx")),
+             r"abstracts_bad\.jsonl:2: a document needs 'doc_id'"),
+        _err("qa-index-missing-corpus", area, index("--corpus", OUT("nope.jsonl"), "--out", OUT("idx")),
+             r"nope\.jsonl: no such file"),
+        _err("qa-index-no-source", area, index("--out", OUT("idx")), r"give either --corpus"),
+        _err("qa-index-out-under-file", area,
+             index("--corpus", Q("abstracts.jsonl"), "--out", lambda e: e.corpus / "not_a_folder" / "idx"),
+             r"--out .*cannot be created"),
+        _err("qa-index-max-words-0", "flags", index("--corpus", Q("abstracts.jsonl"), "--out", OUT("i"), "--max-words", "0"),
+             r"--max-words: must be at least 1"),
+        _err("qa-index-batch-0", "flags", index("--corpus", Q("abstracts.jsonl"), "--out", OUT("i"), "--batch-size", "0"),
+             r"--batch-size: must be at least 1"),
+        _err("qa-ask-index-missing", area, _cli("qa", "ask", "--index", OUT("nope"), "--question", QUESTION,
+                                                "--retrieve-only"), r"--index .*nope: not found"),
+        _err("qa-ask-k-0", "flags", _cli("qa", "ask", "--index", OUT("i"), "--question", QUESTION, "--k", "0"),
+             r"--k: must be at least 1"),
+        _err("qa-ask-top-k-0", "flags", _cli("qa", "ask", "--index", OUT("i"), "--question", QUESTION, "--top-k", "0"),
+             r"--top-k: must be at least 1"),
+        _err("qa-ask-empty-question", "flags", _cli("qa", "ask", "--index", OUT("i"), "--question", " "),
+             r"--question: is empty"),
+        _err("qa-ask-ner-model", "model folder",
+             _cli("qa", "ask", "--index", OUT("i"), "--question", QUESTION, "--model", M("ner")),
+             r"holds a NER \(token classification\) model, not a question answering"),
+    ]
     area = "qa train"
     train = lambda *a: _cli("qa", "train", "--model", "standin", "--out", OUT("qa-out"), *a)  # noqa: E731
     cases += [

@@ -111,6 +111,10 @@ QA_FILES: dict[str, bytes] = {
     "squad_latin1.json": '{"data": [{"paragraphs": [{"context": "caf\xe9", "qas": []}]}]}'.encode("latin-1"),
     "squad_good.json": _squad([{"context": CTX, "qas": [
         {"id": "q1", "question": "What does imatinib inhibit?", "answers": [{"text": "ABL1", "answer_start": 18}]}]}]),
+    "abstracts.jsonl": _bytes("\n".join(json.dumps({"doc_id": f"d{i}", "text": t}, ensure_ascii=False) for i, t in enumerate([
+        "Imatinib inhibits ABL1 in chronic myeloid leukaemia.\u2028A second paragraph follows.",
+        "BRCA1 mutations raise the risk of breast cancer.", "TP53 is mutated in many tumours."])) + "\n"),
+    "abstracts_bad.jsonl": _bytes('{"doc_id": "d0", "text": "x"}\n{"text": "no id"}\n'),
     "ctx_crlf.txt": _bytes("Imatinib inhibits ABL1.\r\nIt is used in chronic myeloid leukaemia.\r\n"),
     "ctx_nfd.txt": _bytes("The drug cafe\u0301ine and Ce\u0301liac disease were studied.\n"),
 }

@@ -1,8 +1,7 @@
 """Every case of the bad-input corpus, one test each: a clear error or a correct result, never a
 traceback, a silent wrong result or lost data (``corpus.py`` says what each kind means)."""
-import pytest
-
 import corpus
+import pytest
 
 CASES = corpus.all_cases()
 

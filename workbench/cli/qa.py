@@ -5,8 +5,9 @@ import contextlib
 import dataclasses
 import sys
 import time
+from pathlib import Path
 
-from ..checks import check_model
+from ..checks import check_model, check_writable_folder
 from ..env import run_sizes
 from ..errors import UsageError
 from ..files import read_user_text
@@ -105,7 +106,8 @@ def _cmd_predict(args) -> int:
 
 def _cmd_index(args) -> int:
     if bool(args.corpus) == bool(args.bioasq_dir):
-        raise ValueError("give either --corpus ABSTRACTS.jsonl or --bioasq-dir FOLDER (every snippet pooled)")
+        raise UsageError("give either --corpus ABSTRACTS.jsonl or --bioasq-dir FOLDER (every snippet pooled)")
+    check_writable_folder(args.out, "--out")  # before embedding every passage
     start = time.perf_counter()
     if args.corpus:
         corpus = load_abstracts(args.corpus, args.max_words)
@@ -121,6 +123,10 @@ def _cmd_index(args) -> int:
 
 
 def _cmd_ask(args) -> int:
+    if not args.retrieve_only and args.model:
+        check_model(args.model, "question-answering")  # before loading the index
+    if not Path(args.index).expanduser().is_dir():
+        raise UsageError(f"--index {args.index}: not found (give a folder written by `qa index`)")
     index = load_index(args.index)
     if args.retrieve_only:
         hits = index.search(args.question, k=args.k, method=args.method)
@@ -130,7 +136,7 @@ def _cmd_ask(args) -> int:
             print(f"{h['rank']}. {h['passage_id']}  score {h['score']:.4f}  {h['text'][:100]!r}")
         return 0
     if not args.model:
-        raise ValueError("give --model READER (a fine-tuned QA folder or hub id), or --retrieve-only to list "
+        raise UsageError("give --model READER (a fine-tuned QA folder or hub id), or --retrieve-only to list "
                          "the passages without reading them")
     answers = ask(args.question, index, k=args.k, model=args.model, top_k=args.top_k, method=args.method)
     if args.json:
@@ -193,17 +199,17 @@ def register_cli(subparsers) -> None:
                    help=f"dense encoder: {', '.join(ENCODERS)} or a registry name/hub id/folder (default standin)")
     p.add_argument("--no-dense", action="store_true", help="BM25 only (no embeddings)")
     p.add_argument("--kind", choices=("flat", "hnsw"), default="flat", help="faiss index: exact or approximate")
-    p.add_argument("--max-words", type=int, default=80, help="words per passage (whole sentences)")
-    p.add_argument("--batch-size", type=int, default=32, help="passages embedded at once")
+    p.add_argument("--max-words", type=positive_int, default=80, help="words per passage (whole sentences)")
+    p.add_argument("--batch-size", type=positive_int, default=32, help="passages embedded at once")
     p.set_defaults(func=_cmd_index)
 
     p = sub.add_parser("ask", help="retrieve passages from a saved index, then read them with a QA model")
     p.add_argument("--index", required=True, help="folder written by `qa index`")
-    p.add_argument("--question", required=True)
+    p.add_argument("--question", required=True, type=nonempty_text)
     p.add_argument("--model", help="fine-tuned QA model folder (or a registry name); not needed with --retrieve-only")
-    p.add_argument("--k", type=int, default=5, help="passages to read (default 5)")
+    p.add_argument("--k", type=positive_int, default=5, help="passages to read (default 5)")
     p.add_argument("--method", choices=("bm25", "dense", "hybrid"), default="hybrid")
-    p.add_argument("--top-k", type=int, default=5, help="answers to print")
+    p.add_argument("--top-k", type=positive_int, default=5, help="answers to print")
     p.add_argument("--retrieve-only", action="store_true", help="list the retrieved passages, read nothing")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=_cmd_ask)

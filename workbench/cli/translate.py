@@ -1,7 +1,6 @@
 """``python -m workbench translate [FILE ...]``: the command line of :mod:`workbench.translate`."""
 from __future__ import annotations
 
-
 from ..files import read_user_text
 from ..text import split_lines
 from ..translate import (

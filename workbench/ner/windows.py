@@ -153,6 +153,8 @@ def plan_windows(lengths: Sequence[int], capacity: int, stride: int) -> list[tup
         while nxt - 1 > start and overlap + sizes[nxt - 1] <= stride:
             nxt -= 1
             overlap += sizes[nxt]
+        if overlap + sizes[end] > capacity:  # the overlap would leave no room for the next word: a window
+            nxt = end                         # that adds nothing new; start after this one instead
         start = nxt
     return windows
 

@@ -127,7 +127,9 @@ def load_abstracts(path, max_words: int = MAX_WORDS) -> Corpus:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    from ..data import read_data_text
+
+    for n, line in enumerate(read_data_text(path).split("\n"), 1):  # lines end at \n only: a U+2028 in a text is not one
         if not line.strip():
             continue
         try:

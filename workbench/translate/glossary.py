@@ -188,6 +188,8 @@ def with_placeholders(text: str, matches: list[TermMatch], start: int = 0, end: 
     parts, pos = [], start
     for k, m in enumerate(matches):
         parts += [text[pos:m.start], PLACEHOLDER.format(k)]
+        if text[m.end:m.end + 1].isdigit():  # "ZXQ0" + "5" would read back as placeholder 5: keep them apart
+            parts.append(" ")
         pos = m.end
     parts.append(text[pos:end])
     return "".join(parts)
