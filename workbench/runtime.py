@@ -269,7 +269,7 @@ def export_onnx(folder, out, *, int8: bool = False, embeddings: bool = True, che
                                f"(tolerance {FP32_TOLERANCE}): not written as a working export")
         meta["onnx"]["max_abs_diff_vs_torch"] = diff
     (out / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-    return out
+    return out.resolve()
 
 
 class _DropMessage(logging.Filter):
@@ -322,4 +322,4 @@ def quantize_onnx(folder, out, *, embeddings: bool = True) -> Path:
                     "quantized_from": str(folder.resolve())}
     meta["onnx"].pop("max_abs_diff_vs_torch", None)
     (out / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-    return out
+    return out.resolve()
