@@ -82,7 +82,8 @@ def check_model(spec: str, task: str, flag: str = "--model") -> str:
         if not (local / "config.json").exists():
             raise ModelUnavailableError(f"{flag} {spec}: this folder has no config.json, so it is not a saved model "
                                         f"(an interrupted save or the wrong folder?); {fix}")
-        if not any(local.glob("*.safetensors")) and not any(local.glob("pytorch_model*.bin")):
+        if not any(local.glob("*.safetensors")) and not any(local.glob("pytorch_model*.bin")) \
+                and not (local / "model.onnx").exists():  # an ONNX export (wb.deploy.export_onnx) holds model.onnx
             raise ModelUnavailableError(f"{flag} {spec}: no weights in this folder (model.safetensors is missing): "
                                         f"the save was interrupted or the copy is incomplete; copy it again or {fix}")
         kind = saved_task(local)
