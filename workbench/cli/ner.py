@@ -60,29 +60,39 @@ def _cmd_evaluate(args) -> int:
 PREDICT_CHUNK = 256  # texts tagged (and printed) together: big enough for full batches, small enough to stream
 
 
+def _not_utf8(source: str, line: int, err: UnicodeDecodeError):
+    from ..errors import DataFormatError
+
+    return DataFormatError(f"{source}:{line}: not UTF-8 text ({err.reason} at byte {err.start}); save the file as UTF-8")
+
+
 def _texts(paths: list[str], lines: bool, progress=None):
     """``{"source", ["line",] "text"}`` records one at a time: whole files, or (``lines``) every non-empty line;
-    standard input when there are no paths. Nothing is read ahead of what is being tagged."""
+    standard input when there are no paths. Nothing is read ahead of what is being tagged. Lines end at
+    ``\n`` only; a line's ``\r\n`` is dropped with it; errors name the file and line."""
     for path in paths or [None]:
         source = path or "<stdin>"
         handle = open(path, "rb") if path else getattr(sys.stdin, "buffer", sys.stdin)
-        n = 0
         try:
             if not lines:
                 data = handle.read()
                 if progress is not None:
                     progress.update(len(data))
-                yield {"source": source, "text": data.decode("utf-8") if isinstance(data, bytes) else data}
+                try:
+                    text = data.decode("utf-8") if isinstance(data, bytes) else data
+                except UnicodeDecodeError as err:
+                    raise _not_utf8(source, data[:err.start].count(b"\n") + 1, err) from None
+                yield {"source": source, "text": text}
                 continue
             for n, raw in enumerate(handle, 1):  # bytes decoded line by line: errors name their line
                 if progress is not None:
                     progress.update(len(raw))
-                line = (raw.decode("utf-8") if isinstance(raw, bytes) else raw).rstrip("\r\n")
+                try:
+                    line = (raw.decode("utf-8") if isinstance(raw, bytes) else raw).rstrip("\r\n")
+                except UnicodeDecodeError as err:
+                    raise _not_utf8(source, n, err) from None
                 if line.strip():
                     yield {"source": source, "line": n, "text": line}
-        except UnicodeDecodeError as err:
-            where = f"line {n}" if lines else f"byte {err.start}"
-            raise ValueError(f"{source}: {where} is not UTF-8 text ({err.reason})") from None
         finally:
             if path:
                 handle.close()
@@ -105,6 +115,8 @@ def _cmd_predict(args) -> int:
     from tqdm.auto import tqdm
 
     for path in args.files:
+        if Path(path).is_dir():
+            raise IsADirectoryError(f"{path}: is a folder; give a text file")
         if not Path(path).is_file():
             raise FileNotFoundError(f"{path}: no such file")
     check_model(args.model, "ner")

@@ -126,7 +126,7 @@ def _cmd_ask(args) -> int:
     if not args.retrieve_only and args.model:
         check_model(args.model, "question-answering")  # before loading the index
     if not Path(args.index).expanduser().is_dir():
-        raise UsageError(f"--index {args.index}: not found (give a folder written by `qa index`)")
+        raise UsageError(f"--index {args.index}: not found (give a folder written by `qa index`: it holds index.json)")
     index = load_index(args.index)
     if args.retrieve_only:
         hits = index.search(args.question, k=args.k, method=args.method)
