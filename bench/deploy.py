@@ -46,6 +46,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(1, str(HERE))
 
 import workbench as wb  # noqa: E402
+from tables import table  # noqa: E402
 from workbench import qa  # noqa: E402
 from workbench import relations as R  # noqa: E402
 
@@ -257,16 +258,6 @@ def pct(values, q: float) -> float:
     return v[min(len(v) - 1, int(round(q * (len(v) - 1))))]
 
 
-def table(title, header, rows) -> None:
-    cells = [[str(c) for c in row] for row in [header, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    line = lambda row: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
-                                         for i, (c, w) in enumerate(zip(row, widths))) + " |"
-    print(f"\n{title}\n{line(cells[0])}")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells[1:]:
-        print(line(row))
-    sys.stdout.flush()
 
 
 UNITS = {"ner": "sentences", "qa": "questions", "re": "pairs"}

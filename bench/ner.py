@@ -45,6 +45,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import workbench as wb  # noqa: E402
+from tables import table  # noqa: E402
 from workbench import ner  # noqa: E402
 
 
@@ -249,16 +250,6 @@ def infer(system: str, model_dir: Path, texts: list[str], batch_size: int, repea
 # ---------------------------------------------------------------- report
 
 
-def table(title, header, rows) -> None:
-    """A Markdown table: first column left-aligned, the others right-aligned."""
-    cells = [[str(c) for c in row] for row in [header, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    line = lambda row: "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
-                                         for i, (c, w) in enumerate(zip(row, widths))) + " |"
-    print(f"\n{title}\n{line(cells[0])}")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells[1:]:
-        print(line(row))
 
 
 def bench_corpus(name, args, model_label) -> dict:

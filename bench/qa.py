@@ -32,6 +32,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import workbench as wb  # noqa: E402
+from tables import measures  # noqa: E402
 from workbench import qa  # noqa: E402
 
 
@@ -153,10 +154,7 @@ def main(argv=None) -> int:
         (f"identical top-{args.top_k} lists", f"{lists}/{n}"),
         ("torch threads / device", f"{torch.get_num_threads()} / {model.device}"),
     ]
-    width = max(len(k) for k, _ in rows)
-    print(f"\n| {'measure':<{width}} | value |\n|{'-' * (width + 2)}|-------|")
-    for k, v in rows:
-        print(f"| {k:<{width}} | {v} |")
+    measures(rows)
     return 0
 
 

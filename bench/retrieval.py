@@ -30,6 +30,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import workbench as wb  # noqa: E402
+from tables import measures  # noqa: E402
 from workbench import qa  # noqa: E402
 
 PUBMED_ABSTRACTS = 36_000_000
@@ -143,10 +144,7 @@ def main(argv=None) -> int:
         ("PubMed: exact search per query (linear)", f"~{_pct(faiss_only, 50) * passages_pubmed / n / 1000:,.1f} s "
                                                      f"(HNSW/IVF: milliseconds)"),
     ]
-    width = max(len(k) for k, _ in rows)
-    print(f"\n| {'measure':<{width}} | value |\n|{'-' * (width + 2)}|-------|")
-    for k, v in rows:
-        print(f"| {k:<{width}} | {v} |")
+    measures(rows)
     return 0
 
 
