@@ -66,5 +66,7 @@ def test_predict_errors_name_the_file(tmp_path):
         ner_cli._cmd_predict(_args(folder, [tmp_path / "nope.txt"]))
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("fine line\n".encode() * 3 + "caf\xe9\n".encode("latin-1"))
-    with pytest.raises(ValueError, match=r"latin1.txt: line 4 is not UTF-8"):
+    with pytest.raises(ValueError, match=r"latin1.txt:4: not UTF-8"):
         ner_cli._cmd_predict(_args(folder, [bad]))
+    with pytest.raises(IsADirectoryError, match=r"is a folder"):
+        ner_cli._cmd_predict(_args(folder, [tmp_path]))
