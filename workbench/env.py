@@ -130,6 +130,13 @@ def run_sizes(task: str, fast: bool | None = None, **overrides) -> RunSizes:
     return dataclasses.replace(sizes, **{k: v for k, v in overrides.items() if v is not None})
 
 
+def sizes_from(task: str, sizes: RunSizes | None = None, **overrides) -> RunSizes:
+    """``sizes`` (default ``run_sizes(task)``) with the non-None ``overrides`` applied: what a trainer runs with
+    when given both a ``sizes`` and single size arguments (the single arguments win)."""
+    base = sizes if sizes is not None else run_sizes(task)
+    return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+
 def sizes_table() -> list[dict]:
     """Every task's sizes side by side, fast and full: ``[{"task", "setting", "fast", "full"}, ...]``."""
     rows = []

@@ -317,7 +317,7 @@ def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | 
 
     folder = training.cached_model(f"ade-classifier-{_mode()}", model, build, retrain=retrain, task="re",
                                    data="ade_half (training PubMed IDs)")
-    return RelationClassifier.from_pretrained(folder, device=device)
+    return _with_folder(RelationClassifier.from_pretrained(folder, device=device), folder)
 
 
 def gad_classifier(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
@@ -334,7 +334,21 @@ def gad_classifier(model: str = "biobert", retrain: bool = False, device: str | 
 
     folder = training.cached_model(f"gad-classifier-{_mode()}", model, build, retrain=retrain, task="re",
                                    data="GAD fold 1 (train split)")
-    return RelationClassifier.from_pretrained(folder, device=device)
+    return _with_folder(RelationClassifier.from_pretrained(folder, device=device), folder)
+
+
+def _with_folder(classifier, folder: Path):
+    classifier.folder = folder
+    return classifier
+
+
+def held_out_scores(classifier) -> dict:
+    """The scores a cached classifier measured on its corpus's test split when it was trained (gold mentions
+    masked): ``precision``, ``recall``, ``f1`` of the positive class."""
+    from .models import read_meta
+
+    metrics = read_meta(classifier.folder).get("metrics", {}) if getattr(classifier, "folder", None) else {}
+    return {k: round(metrics[k], 3) for k in ("precision", "recall", "f1") if isinstance(metrics.get(k), float)}
 
 
 # ---------------------------------------------------------------- measuring the ADE pipeline
