@@ -128,19 +128,23 @@ def _non_overlapping(spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, i
     return sorted(kept)
 
 
-def ade_ner_dataset(sentences: Sequence[ADESentence], dev_fraction: float = 0.1):
-    """The annotated drug and effect mentions of positive sentences as an NER ``DatasetDict`` (``train``,
-    ``devel`` split by PubMed ID). Words as :func:`workbench.text.tokenize_with_offsets` cuts them (what the
-    tagger sees); a mention inside a hyphenated word ("azithromycin-induced") tags the whole word."""
+def ade_ner_dataset(sentences: Sequence[ADESentence], dev_fraction: float = 0.1, negatives: float = 1.0):
+    """The annotated drug and effect mentions as an NER ``DatasetDict`` (``train``, ``devel`` split by PubMed ID).
+
+    Every positive sentence, plus ``negatives`` times as many negative sentences (all ``O``: the corpus marks
+    drugs and effects only where a drug caused the effect, so the tagger learns to stay quiet elsewhere).
+    Words as :func:`workbench.text.tokenize_with_offsets` cuts them (what the tagger sees); a mention inside a
+    hyphenated word ("azithromycin-induced") tags the whole word."""
     import datasets
 
     from .text import tokenize_with_offsets
 
     names = ["O", f"B-{DRUG}", f"I-{DRUG}", f"B-{EFFECT}", f"I-{EFFECT}"]
+    positive = [s for s in sentences if s.has_ade]
+    negative = [s for s in sentences if not s.has_ade]
+    negative = sorted(negative, key=lambda s: hashlib.sha256(s.text.encode()).hexdigest())  # a seeded-like order
     rows = []
-    for s in sentences:
-        if not s.has_ade:
-            continue
+    for s in positive + negative[:round(negatives * len(positive))]:
         words = tokenize_with_offsets(s.text)
         spans = _non_overlapping([(a, b, DRUG) for a, b in s.drugs] + [(a, b, EFFECT) for a, b in s.effects])
         tags = ["O"] * len(words)
