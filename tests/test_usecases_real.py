@@ -116,7 +116,7 @@ def test_combine_taggers_longest_mention_wins_across_types():
 def test_ner_dataset_and_relation_pairs_from_ade_sentences(ade_folder):
     sentences = UR.read_ade(ade_folder)
     assert sum(map(len, UR.ade_ner_dataset(sentences, negatives=0.0).values())) == 2  # positive sentences only
-    data = UR.ade_ner_dataset(sentences, dev_fraction=0.5)
+    data = UR.ade_ner_dataset(sentences, dev_fraction=0.5, negatives=1.0)
     rows = list(data["train"]) + list(data["devel"])
     assert len(rows) == 4  # and as many negative sentences, tagged O
     assert sum(all(t == 0 for t in r["ner_tags"]) for r in rows) == 2

@@ -104,11 +104,11 @@ _SIZES = {
     # Fast sizes fit five models into ~5 minutes of CPU training shared by the tests and notebook 05.
     "usecase-ner": dict(full=dict(epochs=5, max_train_samples=None, max_eval_samples=None, batch_size=32,
                                   max_length=192),
-                        fast=dict(epochs=2, max_train_samples=600, max_eval_samples=100, batch_size=16,
+                        fast=dict(epochs=3, max_train_samples=450, max_eval_samples=100, batch_size=16,
                                   max_length=128, learning_rate=1e-4)),
     "usecase-re": dict(full=dict(epochs=3, max_train_samples=None, max_eval_samples=None, batch_size=32,
                                  max_length=128, warmup=0.1),
-                       fast=dict(epochs=2, max_train_samples=800, max_eval_samples=None, batch_size=16,
+                       fast=dict(epochs=2, max_train_samples=600, max_eval_samples=None, batch_size=16,
                                  max_length=128, learning_rate=1e-4, warmup=0.1)),
 }
 TASKS = tuple(_SIZES)
