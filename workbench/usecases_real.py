@@ -444,17 +444,24 @@ def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, mi
     return {"rows": rows, "events": events, "sentences": len(sentences), "with_ade": sum(gold)}
 
 
-def ade_test_sentences(max_sentences: int | None = None, seed: int = 42) -> list[ADESentence]:
-    """The held-out sentences (test PubMed IDs of :func:`split_by_pmid`): all of them, or a seeded sample of
-    ``max_sentences`` keeping the corpus's ratio of positive to negative sentences."""
+def ade_test_sentences(max_sentences: int | None = None, balanced: bool = False, seed: int = 42) -> list[ADESentence]:
+    """The held-out sentences (test PubMed IDs of :func:`split_by_pmid`).
+
+    Default: all of them, or a seeded sample of ``max_sentences`` keeping the corpus's ratio (about one sentence
+    in five has an ADE). ``balanced``: as many sentences without an ADE as with one (all of those, or
+    ``max_sentences // 2`` each) -- the setting of a reader who has already picked likely case-report sentences.
+    """
     import random
 
     test = split_by_pmid(read_ade())[1]
+    pos, neg = [s for s in test if s.has_ade], [s for s in test if not s.has_ade]
+    rng = random.Random(seed)
+    if balanced:
+        k = min(len(pos), len(neg), len(pos) if max_sentences is None else max_sentences // 2)
+        return rng.sample(pos, k) + rng.sample(neg, k)
     if max_sentences is None or max_sentences >= len(test):
         return test
-    pos, neg = [s for s in test if s.has_ade], [s for s in test if not s.has_ade]
     k = round(max_sentences * len(pos) / len(test))
-    rng = random.Random(seed)
     return rng.sample(pos, k) + rng.sample(neg, max_sentences - k)
 
 
