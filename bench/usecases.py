@@ -32,16 +32,18 @@ from workbench import usecases_real as UR  # noqa: E402
 
 def ade_rows(taggers: list[str], sentences: int | None) -> None:
     clf = UR.ade_classifier()
-    test = UR.ade_test_sentences(sentences)
-    print(f"ADE classifier on held-out pairs of gold mentions: {UR.held_out_scores(clf)}")
-    print(f"\nADE: {len(test)} held-out sentences ({sum(s.has_ade for s in test)} with an ADE, "
-          f"{sum(len(s.pairs) for s in test)} drug-effect pairs); classifier: {clf.describe()}")
-    for name in taggers:
-        tagger = wb.usecases.lexicon_tagger(("Chemical", "Disease")) if name == "lexicon" else UR.corpus_tagger(name)
-        start = time.perf_counter()
-        result = UR.evaluate_ade(test, tagger, clf)
-        print(f"\n-- tagger: {name} ({time.perf_counter() - start:.0f} s)")
-        print(UR.ade_table(result).fillna("").to_string())
+    print(f"ADE classifier ({clf.describe()}) on held-out pairs of annotated mentions: {UR.held_out_scores(clf)}")
+    for setting, balanced in (("corpus ratio", False), ("balanced", True)):
+        test = UR.ade_test_sentences(sentences, balanced=balanced)
+        print(f"\n=== ADE, held-out PubMed IDs, {setting}: {len(test)} sentences ({sum(s.has_ade for s in test)} with "
+              f"an ADE, {sum(len(s.pairs) for s in test)} drug-effect pairs)")
+        for name in taggers:
+            tagger = (wb.usecases.lexicon_tagger(("Chemical", "Disease")) if name == "lexicon"
+                      else UR.corpus_tagger(name))
+            start = time.perf_counter()
+            result = UR.evaluate_ade(test, tagger, clf)
+            print(f"\n-- tagger: {name} ({time.perf_counter() - start:.0f} s)")
+            print(UR.ade_table(result).fillna("").to_string())
 
 
 def mining(n: int) -> None:
