@@ -225,3 +225,18 @@ def test_gene_disease_tagger_on_real_sentences(shared_data, notebook_runs):
     assert figures["sentences"] == 200
     assert figures["with a gene"] >= 40 and figures["with a disease"] >= 40  # half the sentences come from each corpus
     assert figures["gene x disease pairs classified"] >= figures["with both (pairs reach the classifier)"] > 0
+
+
+def test_relation_dataset_balances_training_pairs_and_keeps_pmids_apart():
+    text = "Zorbanib caused a Vantry rash and mild gout."
+    drug, rash, gout = UR.locate(text, "Zorbanib"), UR.locate(text, "Vantry rash"), UR.locate(text, "mild gout")
+    sentences = []
+    for p in range(60):  # per PubMed ID: one annotated pair and one unannotated, plus a sentence with only the pair
+        sentences.append(UR.ADESentence(str(p), text, [drug], [rash, gout], [(drug, rash)]))
+        sentences.append(UR.ADESentence(str(p), text, [drug], [rash], [(drug, rash)]))
+    raw = UR.ade_relation_dataset(sentences, balance=False)
+    balanced = UR.ade_relation_dataset(sentences)
+    assert raw["train"]["label"].count(1) == 2 * raw["train"]["label"].count(0) > 0
+    assert balanced["train"]["label"].count(1) == balanced["train"]["label"].count(0) == raw["train"]["label"].count(0)
+    assert balanced["test"]["label"] == raw["test"]["label"]  # the test split keeps its natural mix
+    assert set(balanced["train"]["pmid"]).isdisjoint(balanced["test"]["pmid"])

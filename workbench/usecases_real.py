@@ -200,11 +200,15 @@ def ade_names(sentences: Sequence[ADESentence], min_length: int = 3) -> Dictiona
     return DictionaryTagger({k: sorted(v) for k, v in lexicon.items()}, name="ADE training names (dictionary)")
 
 
-def ade_relation_dataset(sentences: Sequence[ADESentence] | None = None, test_fraction: float = 0.2):
+def ade_relation_dataset(sentences: Sequence[ADESentence] | None = None, test_fraction: float = 0.2,
+                         balance: bool = True, seed: int = 42):
     """``DatasetDict`` (``train``/``test`` by PubMed ID) of masked drug/effect pairs for the ADE classifier.
 
     Negatives: unannotated pairs in positive sentences, and pairs that the *training* names find in
-    ADE-NEG sentences (test negatives are found with the same training names: nothing leaks)."""
+    ADE-NEG sentences (test negatives are found with the same training names: nothing leaks). Annotated pairs
+    outnumber them three to one; with ``balance`` the training split keeps every negative and a seeded sample of
+    as many positives (a short training run on the raw mix learns to answer "ADE" to everything). The test
+    split keeps its natural mix."""
     import datasets
 
     sentences = read_ade() if sentences is None else sentences
@@ -215,6 +219,12 @@ def ade_relation_dataset(sentences: Sequence[ADESentence] | None = None, test_fr
     out = {}
     for split, part in (("train", train_s), ("test", test_s)):
         rows = ade_pairs(part, names)
+        if balance and split == "train":
+            import random
+
+            neg = [r for r in rows if r["label"] == "0"]
+            pos = [r for r in rows if r["label"] == "1"]
+            rows = neg + random.Random(seed).sample(pos, min(len(pos), len(neg)))
         out[split] = datasets.Dataset.from_dict({"id": [f"{split}-{i}" for i in range(len(rows))],
                                                  "sentence": [r["sentence"] for r in rows],
                                                  "label": [int(r["label"]) for r in rows],
