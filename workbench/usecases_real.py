@@ -476,10 +476,10 @@ def ade_test_sentences(max_sentences: int | None = None, balanced: bool = False,
 
 
 def ade_table(result: dict):
-    """The three-level table of :func:`evaluate_ade` as a DataFrame."""
+    """The three-level table of :func:`evaluate_ade` as a DataFrame (empty cells: None, so ``fillna("")`` shows blanks)."""
     import pandas as pd
 
-    return pd.DataFrame(result["rows"]).set_index("level")
+    return pd.DataFrame(result["rows"]).set_index("level").astype(object)
 
 
 # ---------------------------------------------------------------- gene-disease mining on real sentences
