@@ -128,7 +128,7 @@ def _non_overlapping(spans: Sequence[tuple[int, int, str]]) -> list[tuple[int, i
     return sorted(kept)
 
 
-def ade_ner_dataset(sentences: Sequence[ADESentence], dev_fraction: float = 0.1, negatives: float = 0.5):
+def ade_ner_dataset(sentences: Sequence[ADESentence], dev_fraction: float = 0.1, negatives: float = 0.25):
     """The annotated drug and effect mentions as an NER ``DatasetDict`` (``train``, ``devel`` split by PubMed ID).
 
     Every positive sentence, plus ``negatives`` times as many negative sentences (all ``O``: the corpus marks
