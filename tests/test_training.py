@@ -12,7 +12,7 @@ def test_run_sizes_overrides_ignore_none_and_reject_unknown_names():
     with pytest.raises(TypeError, match="unknown sizes"):
         env.run_sizes("ner", epoch=2)
     rows = env.sizes_table()
-    assert {r["task"] for r in rows} == {"ner", "qa", "re"}
+    assert {r["task"] for r in rows} == {"ner", "qa", "re", "usecase-ner", "usecase-re"}
     qa_lr = next(r for r in rows if r["task"] == "qa" and r["setting"] == "learning_rate")
     assert qa_lr["fast"] > qa_lr["full"] == 5e-5
 
@@ -144,3 +144,10 @@ def test_a_capped_run_still_logs_its_loss(monkeypatch):
     monkeypatch.delenv(training.MAX_STEPS_ENV)
     assert training.training_args(env.run_sizes("re"), "/tmp/wb-args", evaluate=False,
                                   steps_per_epoch=134).logging_steps == 34
+
+
+def test_trainers_keep_the_sizes_they_are_given_and_single_arguments_win():
+    given = env.run_sizes("usecase-ner", fast=True)
+    assert env.sizes_from("ner", given) == given  # not reset to the "ner" sizes
+    assert env.sizes_from("ner", given, epochs=1, batch_size=None).epochs == 1
+    assert env.sizes_from("re", None) == env.run_sizes("re")

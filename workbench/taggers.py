@@ -68,24 +68,36 @@ class DictionaryTagger:
         return out
 
 
-def combine_taggers(*taggers: Callable, names: Sequence[str] | None = None) -> Callable:
-    """One tagger from several: entities of earlier taggers win where mentions overlap.
+def combine_taggers(*taggers: Callable, names: Sequence[str] | None = None, resolve: str = "first") -> Callable:
+    """One tagger from several, with overlapping mentions resolved.
 
+    ``resolve="first"``: entities of earlier taggers win where mentions overlap. ``resolve="longest"``: of
+    overlapping mentions (of any type, from any tagger) the longest wins, then the higher score, then the
+    earlier tagger -- e.g. "BRCA1-associated breast cancer" stays one Disease rather than a Gene inside it.
     With ``names`` (one per tagger) every entity gets a ``source`` key saying which tagger found it.
     """
     if names is not None and len(names) != len(taggers):
         raise ValueError(f"{len(names)} names for {len(taggers)} taggers")
+    if resolve not in ("first", "longest"):
+        raise ValueError(f"resolve must be 'first' or 'longest', got {resolve!r}")
 
     def tagger(texts: Sequence[str]) -> list[list[dict]]:
-        merged: list[list[dict]] = [[] for _ in texts]
+        found_all: list[list[tuple[int, dict]]] = [[] for _ in texts]
         for k, t in enumerate(taggers):
             found = t(list(texts))
-            if len(found) != len(merged):
-                raise ValueError(f"tagger {k} returned {len(found)} entity lists for {len(merged)} texts")
-            for ents, new in zip(merged, found):
-                for e in new:
-                    if not any(e["start"] < o["end"] and o["start"] < e["end"] for o in ents):
-                        ents.append({**e, "source": names[k]} if names else dict(e))
-        return [sorted(ents, key=lambda e: e["start"]) for ents in merged]
+            if len(found) != len(found_all):
+                raise ValueError(f"tagger {k} returned {len(found)} entity lists for {len(found_all)} texts")
+            for bucket, new in zip(found_all, found):
+                bucket += [(k, {**e, "source": names[k]} if names else dict(e)) for e in new]
+        out = []
+        for bucket in found_all:
+            if resolve == "longest":
+                bucket = sorted(bucket, key=lambda ke: (ke[1]["start"] - ke[1]["end"], -ke[1].get("score", 1.0), ke[0]))
+            kept: list[dict] = []
+            for _, e in bucket:
+                if not any(e["start"] < o["end"] and o["start"] < e["end"] for o in kept):
+                    kept.append(e)
+            out.append(sorted(kept, key=lambda e: e["start"]))
+        return out
 
     return tagger

@@ -224,11 +224,12 @@ class TrainResult:
 
 
 def cached_model(kind: str, model: str, build: Callable[[Path], object], retrain: bool = False,
-                 task: str | None = None) -> Path:
+                 task: str | None = None, data: str = "the project sample") -> Path:
     """Folder of a small demo model (``runs/<task>/<kind>-<model>``), built by ``build(folder)`` on first use.
 
     The build writes to a temporary folder that is renamed into place only when it succeeded, so an
-    interrupted build never leaves a half-saved model behind. Says what it is doing: training is never silent.
+    interrupted build never leaves a half-saved model behind. Says what it is doing (on ``data``): training is
+    never silent.
     """
     from .env import runs_dir
     from .models import resolve
@@ -238,7 +239,7 @@ def cached_model(kind: str, model: str, build: Callable[[Path], object], retrain
     parent = runs_dir(task or kind.split("-")[0])
     out = parent / f"{kind}-{safe}"
     if retrain or not (out / "config.json").exists():
-        print(f"fine-tuning {resolved.display_name} for {kind} on the project sample (saved to {out}) ...")
+        print(f"fine-tuning {resolved.display_name} for {kind} on {data} (saved to {out}) ...")
         tmp = Path(tempfile.mkdtemp(prefix=out.name + "-", dir=parent))
         try:
             build(tmp)

@@ -24,6 +24,9 @@ What does the work, honestly:
   clause patterns, negation cues, age/sex/grade patterns), not trained models. Published systems use
   trained event extractors and concept normalisation (UMLS); these rules show the shape of the
   task and fail where the wording leaves their patterns.
+
+On real text -- taggers trained on BC5CDR / BC2GM / the ADE corpus, an ADE classifier trained on the ADE corpus,
+GAD for gene-disease, and the measured quality -- see :mod:`workbench.usecases_real`.
 """
 from __future__ import annotations
 

@@ -142,12 +142,12 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
     )
 
     from .. import training
-    from ..env import run_sizes, runs_dir, set_seed
+    from ..env import runs_dir, set_seed, sizes_from
     from ..models import load_model, load_tokenizer, save_model
 
-    sizes = run_sizes("ner", **{**(vars(sizes) if sizes else {}), "epochs": epochs, "learning_rate": learning_rate,
-                                "batch_size": batch_size, "max_length": max_length, "warmup": warmup,
-                                "max_train_samples": max_train_samples, "max_eval_samples": max_eval_samples})
+    sizes = sizes_from("ner", sizes, epochs=epochs, learning_rate=learning_rate, batch_size=batch_size,
+                       max_length=max_length, warmup=warmup, max_train_samples=max_train_samples,
+                       max_eval_samples=max_eval_samples)
     stride = window_stride(sizes.max_length, stride)
     data = as_dataset(data, entity_type)
     out_dir = Path(out_dir) if out_dir is not None else runs_dir("ner", "model")

@@ -136,11 +136,11 @@ def train_relation_classifier(data, model: str = "biobert", out_dir: str | Path 
     from transformers import DataCollatorWithPadding
 
     from .. import training
-    from ..env import run_sizes, runs_dir, set_seed
+    from ..env import runs_dir, set_seed, sizes_from
 
-    sizes = run_sizes("re", **{**(vars(sizes) if sizes else {}), "epochs": epochs, "batch_size": batch_size,
-                               "learning_rate": learning_rate, "max_length": max_length, "warmup": warmup,
-                               "max_train_samples": max_train_samples, "max_eval_samples": max_eval_samples})
+    sizes = sizes_from("re", sizes, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                       max_length=max_length, warmup=warmup, max_train_samples=max_train_samples,
+                       max_eval_samples=max_eval_samples)
     out_dir = Path(out_dir) if out_dir is not None else runs_dir("re", "model")
     set_seed(seed)
     labels = data["train"].features["label"].names
