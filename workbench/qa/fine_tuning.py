@@ -49,12 +49,11 @@ def train_qa(data="sample", model: str = "biobert-squad", out_dir=None, *, sizes
     from transformers import DataCollatorWithPadding
 
     from .. import training
-    from ..env import run_sizes, runs_dir, set_seed
+    from ..env import runs_dir, set_seed, sizes_from
     from ..models import describe, load_model, load_tokenizer, save_model
 
-    sizes = run_sizes("qa", **{**(vars(sizes) if sizes else {}), "epochs": epochs, "batch_size": batch_size,
-                               "learning_rate": learning_rate, "max_train_samples": max_train_samples,
-                               "max_eval_samples": max_eval_samples, "max_length": max_length})
+    sizes = sizes_from("qa", sizes, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                       max_train_samples=max_train_samples, max_eval_samples=max_eval_samples, max_length=max_length)
     # an explicit doc_stride wins; the sizes' stride never exceeds a third of the window (shorter windows)
     stride = stride_for(sizes.max_length, doc_stride) if doc_stride is not None else min(
         sizes.doc_stride or DOC_STRIDE, stride_for(sizes.max_length))
