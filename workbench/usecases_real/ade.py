@@ -1,23 +1,5 @@
-"""The use cases on real text: taggers trained on real corpora, the ADE corpus, and measured quality.
-
-Taught in 05_relation_use_cases (the real-sentence sections); ``bench/usecases.py`` prints the tables.
-
-* **Taggers trained on real corpora** (:func:`corpus_tagger`): Chemical + Disease from ``bc5cdr_typed``,
-  Gene from ``bc2gm``, Disease from ``ncbi_disease``, and drug / adverse-effect mentions from the
-  training PubMed IDs of ``ade_half`` (tagged ``Chemical`` / ``Disease`` so they plug into
-  :func:`workbench.usecases.detect_adverse_events`). Fine-tuned with ``wb.ner.train_ner`` at
-  ``wb.run_sizes("usecase-ner")`` (fast on a CPU, the full recipe on a GPU) and cached under ``runs/ner``.
-  :func:`real_tagger` combines them, longest mention winning where types overlap, with the use-case
-  dictionary as the documented fallback (last, and alone when no corpus is here).
-* **ADE corpus** (:func:`read_ade`): sentences with the drug and effect mentions located *by text* (the
-  corpus's offsets are abstract-level), split by PubMed ID (:func:`split_by_pmid`). :func:`ade_relation_dataset`
-  builds the classifier's data: annotated pairs are ADEs; drug x effect pairs of positive sentences that are
-  not annotated, and pairs the training names find in ADE-NEG sentences, are not. :func:`ade_classifier`.
-* **Quality** (:func:`evaluate_ade`): ``detect_adverse_events`` on held-out PubMed IDs at three levels --
-  sentence (contains an ADE), pair (drug, effect; exact and overlapping spans), and the tagger's entity recall.
-* **Gene-disease mining on real sentences** (:func:`real_sentences`, :func:`gad_classifier`,
-  :func:`mining_figures`): how many sentences have a gene and a disease, how many pairs reach the classifier.
-"""
+"""The ADE corpus and the ADE pipeline measured: mentions located by text, a PubMed-ID split, the tagger's
+and classifier's training data, and sentence / pair / entity scores."""
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from .taggers import DictionaryTagger, combine_taggers
+from ..taggers import DictionaryTagger
+
 
 ADE = "ade_half"
 DRUG, EFFECT = "Chemical", "Disease"  # ADE drug and adverse-effect mentions, typed for the ADE pipeline
@@ -73,7 +56,7 @@ def read_ade(folder: str | Path | None = None) -> list[ADESentence]:
     ``folder`` defaults to the shared ``ade_half`` (``wb.data.corpus_dir``; it cannot be downloaded).
     Rows of the same PubMed ID and sentence are merged; mentions are located in the sentence by text.
     """
-    from .data import DataFormatError, corpus_dir, read_data_text
+    from ..data import DataFormatError, corpus_dir, read_data_text
 
     folder = corpus_dir(ADE, folder, download=False)
     rel = folder / "DRUG-AE.rel"
@@ -137,7 +120,7 @@ def ade_ner_dataset(sentences: Sequence[ADESentence], dev_fraction: float = 0.1,
     hyphenated word ("azithromycin-induced") tags the whole word."""
     import datasets
 
-    from .text import tokenize_with_offsets
+    from ..text import tokenize_with_offsets
 
     names = ["O", f"B-{DRUG}", f"I-{DRUG}", f"B-{EFFECT}", f"I-{EFFECT}"]
     positive = [s for s in sentences if s.has_ade]
@@ -170,7 +153,7 @@ def ade_pairs(sentences: Sequence[ADESentence], names: DictionaryTagger | None =
     """Relation examples ``{"sentence" (masked), "label", "pmid", "text"}``: every annotated drug x effect
     pair of a positive sentence (``1`` when annotated, ``0`` otherwise) and, with ``names`` (a
     dictionary of drug and effect names), every drug x effect pair it finds in a negative sentence (``0``)."""
-    from .relations import mark_pair
+    from ..relations import mark_pair
 
     out = []
     for s in sentences:
@@ -232,139 +215,6 @@ def ade_relation_dataset(sentences: Sequence[ADESentence] | None = None, test_fr
     return datasets.DatasetDict(out)
 
 
-# ---------------------------------------------------------------- cached models trained on real corpora
-
-
-def _mode() -> str:
-    from .env import fast_mode
-
-    return "fast" if fast_mode() else "full"
-
-
-def corpus_available(name: str) -> bool:
-    """Is corpus ``name`` on this machine (shared folder or download cache)? Never downloads."""
-    from .data import locate_corpus
-
-    return locate_corpus(name) is not None
-
-
-def corpus_tagger(name: str, model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
-    """A tagger fine-tuned on real corpus ``name`` (``bc5cdr_typed``, ``bc2gm``, ``ncbi_disease``, ``ade_half``),
-    cached under ``runs/ner/<name>-tagger-<fast|full>-<model>``.
-
-    Sizes: ``wb.run_sizes("usecase-ner")``. The first call trains (and says so); later calls load. A corpus
-    that is not here is downloaded by ``wb.data.load_corpus`` when it can be (``ade_half`` cannot: for it,
-    ``FileNotFoundError``). The ADE tagger learns drug (``Chemical``) and adverse-effect (``Disease``)
-    mentions from the training PubMed IDs only.
-    """
-    from . import training
-    from .env import run_sizes
-    from .ner import load_tagger, train_ner
-
-    if name not in TAGGER_TYPES:
-        raise ValueError(f"no tagger for {name!r}; choose one of {', '.join(TAGGER_TYPES)}")
-
-    def build(folder: Path) -> None:
-        from .data import load_corpus
-
-        data = ade_ner_dataset(split_by_pmid(read_ade())[0]) if name == ADE else load_corpus(name)
-        train_ner(data, model, folder, sizes=run_sizes("usecase-ner"), progress=False)
-
-    folder = training.cached_model(f"{name}-tagger-{_mode()}", model, build, retrain=retrain, task="ner",
-                                   data=f"{name} ({'training PubMed IDs' if name == ADE else 'train split'})")
-    return load_tagger(folder, device=device)
-
-
-def only_types(tagger: Callable, types: Sequence[str]) -> Callable:
-    """The entities of ``tagger`` whose label is one of ``types`` (e.g. only BC5CDR's Disease mentions)."""
-    keep = {t.lower() for t in types}
-
-    def tagged(texts):
-        return [[e for e in ents if e["label"].lower() in keep] for ents in tagger(list(texts))]
-
-    tagged.name = f"{getattr(tagger, 'name', 'tagger')} ({', '.join(types)} only)"
-    return tagged
-
-
-def real_tagger(sources: Sequence[tuple[str, Sequence[str]]] = (("bc5cdr_typed", ("Chemical", "Disease")),
-                                                                 ("bc2gm", ("Gene",))),
-                model: str = "biobert", fallback: bool = True) -> Callable:
-    """One tagger from corpus taggers (``[(corpus, types to keep), ...]``) plus the use-case dictionary.
-
-    Where mentions of different taggers overlap, the **longest** wins (a gene name inside a disease name
-    such as "BRCA1-associated breast cancer" gives way to the disease). The dictionary (``fallback``) comes
-    last: it only adds names the models missed. A corpus that is not on this machine is left out, said
-    aloud; with none, the tagger is the dictionary alone. ``description`` says what it holds.
-    """
-    from .usecases import lexicon_tagger
-
-    taggers, names = [], []
-    for corpus, types in sources:
-        if corpus != ADE and corpus not in TAGGER_TYPES:
-            raise ValueError(f"no tagger for {corpus!r}; choose one of {', '.join(TAGGER_TYPES)}")
-        try:
-            taggers.append(only_types(corpus_tagger(corpus, model), types))
-        except OSError as err:  # absent and not downloadable (or offline)
-            print(f"{corpus} tagger not available ({str(err).splitlines()[0][:160]}) -> left out")
-            continue
-        names.append(f"{corpus} model")
-    types_wanted = sorted({t for _, types in sources for t in types})
-    if fallback or not taggers:
-        taggers.append(lexicon_tagger(types_wanted))
-        names.append("lexicon")
-    tagger = combine_taggers(*taggers, names=names, resolve="longest")
-    tagger.description = " + ".join(names) + ("" if len(names) > 1 else
-                                              " only: the real-corpus taggers are absent; finds listed names, nothing else")
-    return tagger
-
-
-def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
-    """An ADE relation classifier fine-tuned on the training PubMed IDs of ``ade_half`` (masks
-    ``@CHEMICAL$``/``@DISEASE$``), cached under ``runs/re``; sizes ``wb.run_sizes("usecase-re")``."""
-    from . import training
-    from .env import run_sizes
-    from .relations import RelationClassifier, train_relation_classifier
-
-    def build(folder: Path) -> None:
-        train_relation_classifier(ade_relation_dataset(), model, folder, sizes=run_sizes("usecase-re"),
-                                  entity_types=(DRUG, EFFECT))
-
-    folder = training.cached_model(f"ade-classifier-{_mode()}", model, build, retrain=retrain, task="re",
-                                   data="ade_half (training PubMed IDs)")
-    return _with_folder(RelationClassifier.from_pretrained(folder, device=device), folder)
-
-
-def gad_classifier(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
-    """A gene-disease classifier fine-tuned on GAD fold 1 (``wb.run_sizes("usecase-re")``), cached under ``runs/re``.
-    Its scores on the GAD test split (positive class) are saved with it: ``meta["metrics"]``."""
-    from . import training
-    from .data import corpus_dir
-    from .env import run_sizes
-    from .relations import RelationClassifier, load_re_dataset, train_relation_classifier
-
-    def build(folder: Path) -> None:
-        train_relation_classifier(load_re_dataset(corpus_dir("gad") / "1"), model, folder,
-                                  sizes=run_sizes("usecase-re"))
-
-    folder = training.cached_model(f"gad-classifier-{_mode()}", model, build, retrain=retrain, task="re",
-                                   data="GAD fold 1 (train split)")
-    return _with_folder(RelationClassifier.from_pretrained(folder, device=device), folder)
-
-
-def _with_folder(classifier, folder: Path):
-    classifier.folder = folder
-    return classifier
-
-
-def held_out_scores(classifier) -> dict:
-    """The scores a cached classifier measured on its corpus's test split when it was trained (gold mentions
-    masked): ``precision``, ``recall``, ``f1`` of the positive class."""
-    from .models import read_meta
-
-    metrics = read_meta(classifier.folder).get("metrics", {}) if getattr(classifier, "folder", None) else {}
-    return {k: round(metrics[k], 3) for k in ("precision", "recall", "f1") if isinstance(metrics.get(k), float)}
-
-
 # ---------------------------------------------------------------- measuring the ADE pipeline
 
 
@@ -421,7 +271,7 @@ def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, mi
     overlapping (one-to-one); ``drug`` / ``effect`` recall: annotated mentions the tagger found with the right
     type (exact, overlap). Returns ``{"rows": [...], "events": table, "sentences": n, ...}``.
     """
-    from .usecases import detect_adverse_events
+    from ..usecases import detect_adverse_events
 
     ner = _memo(ner)
     texts = [s.text for s in sentences]
@@ -480,47 +330,3 @@ def ade_table(result: dict):
     import pandas as pd
 
     return pd.DataFrame(result["rows"]).set_index("level").astype(object)
-
-
-# ---------------------------------------------------------------- gene-disease mining on real sentences
-
-
-def real_sentences(corpora: Sequence[str] = ("ncbi_disease", "bc2gm"), split: str = "test",
-                   max_per_corpus: int | None = None) -> list[dict]:
-    """Sentences of real NER corpora as ``{"doc_id": "<corpus>/<split>/<n>", "text"}`` (words joined by
-    spaces, as the corpora store them tokenised); corpora not on this machine are left out, said aloud."""
-    from .data import load_corpus
-
-    docs = []
-    for name in corpora:
-        if not corpus_available(name):
-            print(f"{name} is not on this machine -> left out of the real sentences")
-            continue
-        part = load_corpus(name, download=False)[split]
-        n = len(part) if max_per_corpus is None else min(max_per_corpus, len(part))
-        docs += [{"doc_id": f"{name}/{split}/{i}", "text": " ".join(part[i]["tokens"])} for i in range(n)]
-    return docs
-
-
-def mining_figures(docs: Sequence[dict], ner: Callable) -> dict:
-    """How far real sentences get: sentences, with a gene, with a disease, with both (their gene x disease
-    pairs reach the classifier), and the number of those pairs."""
-    from .relations import candidate_pairs
-
-    tagged = ner([d["text"] for d in docs])
-    genes = [any(e["label"] == "Gene" for e in ents) for ents in tagged]
-    diseases = [any(e["label"] == "Disease" for e in ents) for ents in tagged]
-    pairs = [len(candidate_pairs(ents, [("Gene", "Disease")])) for ents in tagged]
-    return {"sentences": len(docs), "with a gene": sum(genes), "with a disease": sum(diseases),
-            "with both (pairs reach the classifier)": sum(g and d for g, d in zip(genes, diseases)),
-            "gene x disease pairs classified": sum(pairs)}
-
-
-def check_sample(table, n: int = 10, seed: int = 0) -> list[dict]:
-    """A seeded sample of ``n`` supported pairs with one evidence sentence each, to judge by hand
-    (``gene``, ``disease``, ``evidence``): the way to estimate the mined table's precision."""
-    import random
-
-    supported = table[table.sentences > 0]
-    rows = [{"gene": r.gene, "disease": r.disease, "evidence": r.evidence[0]} for r in supported.itertuples()]
-    return random.Random(seed).sample(rows, min(n, len(rows)))

@@ -1,0 +1,142 @@
+"""Cached models trained on real corpora: taggers (BC5CDR, BC2GM, NCBI-disease, ADE) and the ADE / GAD
+relation classifiers, built on first use (and said so), loaded afterwards."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..taggers import combine_taggers
+from .ade import ADE, DRUG, EFFECT, TAGGER_TYPES, ade_ner_dataset, ade_relation_dataset, read_ade, split_by_pmid
+
+
+# ---------------------------------------------------------------- cached models trained on real corpora
+
+
+def _mode() -> str:
+    from ..env import fast_mode
+
+    return "fast" if fast_mode() else "full"
+
+
+def corpus_available(name: str) -> bool:
+    """Is corpus ``name`` on this machine (shared folder or download cache)? Never downloads."""
+    from ..data import locate_corpus
+
+    return locate_corpus(name) is not None
+
+
+def corpus_tagger(name: str, model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
+    """A tagger fine-tuned on real corpus ``name`` (``bc5cdr_typed``, ``bc2gm``, ``ncbi_disease``, ``ade_half``),
+    cached under ``runs/ner/<name>-tagger-<fast|full>-<model>``.
+
+    Sizes: ``wb.run_sizes("usecase-ner")``. The first call trains (and says so); later calls load. A corpus
+    that is not here is downloaded by ``wb.data.load_corpus`` when it can be (``ade_half`` cannot: for it,
+    ``FileNotFoundError``). The ADE tagger learns drug (``Chemical``) and adverse-effect (``Disease``)
+    mentions from the training PubMed IDs only.
+    """
+    from .. import training
+    from ..env import run_sizes
+    from ..ner import load_tagger, train_ner
+
+    if name not in TAGGER_TYPES:
+        raise ValueError(f"no tagger for {name!r}; choose one of {', '.join(TAGGER_TYPES)}")
+
+    def build(folder: Path) -> None:
+        from ..data import load_corpus
+
+        data = ade_ner_dataset(split_by_pmid(read_ade())[0]) if name == ADE else load_corpus(name)
+        train_ner(data, model, folder, sizes=run_sizes("usecase-ner"), progress=False)
+
+    folder = training.cached_model(f"{name}-tagger-{_mode()}", model, build, retrain=retrain, task="ner",
+                                   data=f"{name} ({'training PubMed IDs' if name == ADE else 'train split'})")
+    return load_tagger(folder, device=device)
+
+
+def only_types(tagger: Callable, types: Sequence[str]) -> Callable:
+    """The entities of ``tagger`` whose label is one of ``types`` (e.g. only BC5CDR's Disease mentions)."""
+    keep = {t.lower() for t in types}
+
+    def tagged(texts):
+        return [[e for e in ents if e["label"].lower() in keep] for ents in tagger(list(texts))]
+
+    tagged.name = f"{getattr(tagger, 'name', 'tagger')} ({', '.join(types)} only)"
+    return tagged
+
+
+def real_tagger(sources: Sequence[tuple[str, Sequence[str]]] = (("bc5cdr_typed", ("Chemical", "Disease")),
+                                                                 ("bc2gm", ("Gene",))),
+                model: str = "biobert", fallback: bool = True) -> Callable:
+    """One tagger from corpus taggers (``[(corpus, types to keep), ...]``) plus the use-case dictionary.
+
+    Where mentions of different taggers overlap, the **longest** wins (a gene name inside a disease name
+    such as "BRCA1-associated breast cancer" gives way to the disease). The dictionary (``fallback``) comes
+    last: it only adds names the models missed. A corpus that is not on this machine is left out, said
+    aloud; with none, the tagger is the dictionary alone. ``description`` says what it holds.
+    """
+    from ..usecases import lexicon_tagger
+
+    taggers, names = [], []
+    for corpus, types in sources:
+        if corpus != ADE and corpus not in TAGGER_TYPES:
+            raise ValueError(f"no tagger for {corpus!r}; choose one of {', '.join(TAGGER_TYPES)}")
+        try:
+            taggers.append(only_types(corpus_tagger(corpus, model), types))
+        except OSError as err:  # absent and not downloadable (or offline)
+            print(f"{corpus} tagger not available ({str(err).splitlines()[0][:160]}) -> left out")
+            continue
+        names.append(f"{corpus} model")
+    types_wanted = sorted({t for _, types in sources for t in types})
+    if fallback or not taggers:
+        taggers.append(lexicon_tagger(types_wanted))
+        names.append("lexicon")
+    tagger = combine_taggers(*taggers, names=names, resolve="longest")
+    tagger.description = " + ".join(names) + ("" if len(names) > 1 else
+                                              " only: the real-corpus taggers are absent; finds listed names, nothing else")
+    return tagger
+
+
+def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
+    """An ADE relation classifier fine-tuned on the training PubMed IDs of ``ade_half`` (masks
+    ``@CHEMICAL$``/``@DISEASE$``), cached under ``runs/re``; sizes ``wb.run_sizes("usecase-re")``."""
+    from .. import training
+    from ..env import run_sizes
+    from ..relations import RelationClassifier, train_relation_classifier
+
+    def build(folder: Path) -> None:
+        train_relation_classifier(ade_relation_dataset(), model, folder, sizes=run_sizes("usecase-re"),
+                                  entity_types=(DRUG, EFFECT))
+
+    folder = training.cached_model(f"ade-classifier-{_mode()}", model, build, retrain=retrain, task="re",
+                                   data="ade_half (training PubMed IDs)")
+    return _with_folder(RelationClassifier.from_pretrained(folder, device=device), folder)
+
+
+def gad_classifier(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
+    """A gene-disease classifier fine-tuned on GAD fold 1 (``wb.run_sizes("usecase-re")``), cached under ``runs/re``.
+    Its scores on the GAD test split (positive class) are saved with it: ``meta["metrics"]``."""
+    from .. import training
+    from ..data import corpus_dir
+    from ..env import run_sizes
+    from ..relations import RelationClassifier, load_re_dataset, train_relation_classifier
+
+    def build(folder: Path) -> None:
+        train_relation_classifier(load_re_dataset(corpus_dir("gad") / "1"), model, folder,
+                                  sizes=run_sizes("usecase-re"))
+
+    folder = training.cached_model(f"gad-classifier-{_mode()}", model, build, retrain=retrain, task="re",
+                                   data="GAD fold 1 (train split)")
+    return _with_folder(RelationClassifier.from_pretrained(folder, device=device), folder)
+
+
+def _with_folder(classifier, folder: Path):
+    classifier.folder = folder
+    return classifier
+
+
+def held_out_scores(classifier) -> dict:
+    """The scores a cached classifier measured on its corpus's test split when it was trained (gold mentions
+    masked): ``precision``, ``recall``, ``f1`` of the positive class."""
+    from ..models import read_meta
+
+    metrics = read_meta(classifier.folder).get("metrics", {}) if getattr(classifier, "folder", None) else {}
+    return {k: round(metrics[k], 3) for k in ("precision", "recall", "f1") if isinstance(metrics.get(k), float)}
