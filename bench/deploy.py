@@ -196,7 +196,7 @@ def re_model(args) -> Path:
     if args.retrain or not (out / "config.json").exists():
         data = R.load_re_dataset(wb.data.corpus_dir("gad") / "1")
         t0 = time.perf_counter()
-        R.train_relation_classifier(data, args.model, out, epochs=1, batch_size=16, learning_rate=5e-5,
+        R.train_relation_classifier(data, args.model, out, epochs=1, batch_size=16, learning_rate=1e-4,
                                     max_length=128, max_train_samples=args.re_train, seed=42, eval_split=None)
         print(f"RE: fine-tuned on {args.re_train} GAD fold-1 train sentences in {time.perf_counter() - t0:.0f} s")
     return out
@@ -326,7 +326,8 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default="biobert", help="base model to fine-tune (offline: the stand-in)")
     ap.add_argument("--ner-train", type=int, default=2000,
                     help="NCBI-disease train sentences for the NER model (600 left it near-untrained: F1 0.016)")
-    ap.add_argument("--re-train", type=int, default=600, help="GAD fold-1 train sentences for the RE model")
+    ap.add_argument("--re-train", type=int, default=2000,
+                    help="GAD fold-1 train sentences for the RE model (600 at lr 5e-5 gave an all-positive classifier)")
     ap.add_argument("--rounds", type=int, default=2, help="subprocess runs per variant, in alternating order")
     ap.add_argument("--batch1-items", type=int, default=100, help="NER sentences / RE pairs timed one per call")
     ap.add_argument("--batch1-questions", type=int, default=20, help="QA questions timed with windows one by one")
