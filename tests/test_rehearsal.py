@@ -21,6 +21,7 @@ JOBS = min(2, os.cpu_count() or 1)
 # What each notebook asks for in full mode, and so must have downloaded.
 DOWNLOADS = {"01_loading_models_and_data.ipynb": {"ncbi_disease"}, "02_ner_fine_tuning.ipynb": {"ncbi_disease"},
              "03_question_answering.ipynb": {"bioasq_4b"}, "04_relation_extraction.ipynb": {"gad"},
+             "05_relation_use_cases.ipynb": {"bc5cdr_typed", "bc2gm", "ncbi_disease", "gad"},
              "07_annotate_and_retrain.ipynb": {"ncbi_disease"}, "09_ask_the_literature.ipynb": {"bioasq_4b"}}
 
 
