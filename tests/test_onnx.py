@@ -32,7 +32,10 @@ def ner(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("onnx")
     out = json.loads(cli("export", folder, tmp / "ner-onnx").stdout)
     assert out["task"] == "ner" and out["onnx"]["int8"] is False
-    assert out["onnx"]["max_abs_diff_vs_torch"] < runtime.FP32_TOLERANCE
+    assert out["onnx"]["max_abs_diff_vs_torch"] < runtime.FP32_TOLERANCE  # measured on the fused graph
+    layers = wb.load_model(str(folder), task="token-classification").config.num_hidden_layers
+    assert out["onnx"]["fused"] == {"MultiHeadAttention": layers, "SkipLayerNormalization": 2 * layers,
+                                    "BiasGelu": layers}, "one attention kernel per layer, LayerNorm with its residual"
     cli("export", tmp / "ner-onnx", tmp / "ner-int8", "--int8")
     return {"torch": folder, "onnx": tmp / "ner-onnx", "int8": tmp / "ner-int8"}
 
@@ -93,6 +96,15 @@ def test_int8_is_smaller_and_keeps_most_tags(ner, shared_data):
     assert (ner["int8"] / "model.onnx").stat().st_size <= 0.5 * (ner["onnx"] / "model.onnx").stat().st_size
     meta = wb.models.read_meta(ner["int8"])
     assert meta["onnx"]["int8"] and "Gather" in meta["onnx"]["quantized_ops"], "embeddings are quantised too"
+    import onnx
+
+    graph = onnx.load(str(ner["int8"] / "model.onnx")).graph
+    ops = [n.op_type for n in graph.node]
+    layers = meta["onnx"]["fused"]["MultiHeadAttention"]
+    assert ops.count("MultiHeadAttention") == layers and "MatMul" not in ops, "fused, and every MatMul is int8"
+    assert ops.count("MatMulInteger") == 6 * layers + 1  # query, key, value, output, 2 feed-forward; the head
+    weights = [onnx.numpy_helper.to_array(t) for t in graph.initializer if t.data_type == onnx.TensorProto.INT8]
+    assert weights and max(int(np.abs(w).max()) for w in weights) <= 64, "7-bit range (reduce_range)"
     words, _ = ncbi_texts(shared_data, 120)
     fp32, int8 = wb.ner.load_tagger(ner["onnx"]), wb.ner.load_tagger(ner["int8"])
     assert "int8" in int8.name
