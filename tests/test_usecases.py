@@ -116,6 +116,30 @@ def test_detect_adverse_events_separates_events_from_indications(lexicon_ner):
         assert text[slice(*r.drug_span)] == r.drug and text[slice(*r.event_span)] == r.event
 
 
+
+class LeaningClassifier(KeywordClassifier):
+    """Two labels; leans against an ADE (label "0", score 0.7) where the keyword classifier says no."""
+
+    labels = ["0", "1"]
+
+    def __call__(self, sentences):
+        return [{**r, "score": 0.7 if r["label"] == "0" else 0.9} for r in super().__call__(sentences)]
+
+
+def test_min_score_is_a_probability_of_ade_for_two_label_classifiers(lexicon_ner):
+    texts = ["Metformin was started to treat type 2 diabetes.", "We report cardiomyopathy induced by doxorubicin."]
+    table = U.detect_adverse_events(texts, lexicon_ner, LeaningClassifier())
+    rows = {r.drug: r for r in table.itertuples()}
+    assert (rows["Metformin"].score, rows["Metformin"].p_ade) == (0.7, 0.3)  # P(ADE) = 1 - P(not ADE)
+    assert (rows["doxorubicin"].score, rows["doxorubicin"].p_ade) == (0.9, 0.9)
+    assert [r.is_ade for r in table.itertuples()] == [False, True]
+    low = U.detect_adverse_events(texts, lexicon_ner, LeaningClassifier(), min_score=0.25)
+    assert low.is_ade.all(), "below 0.5 a pair the classifier leans against counts"
+    assert not U.detect_adverse_events(texts, lexicon_ner, LeaningClassifier(), min_score=0.95).is_ade.any()
+    no_labels = U.detect_adverse_events(texts, lexicon_ner, KeywordClassifier(), min_score=0.25)
+    assert list(no_labels.is_ade) == [False, True], "without two known labels only the positive label counts"
+
+
 # ---------------------------------------------------------------- 3 mechanisms
 
 

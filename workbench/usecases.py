@@ -194,19 +194,26 @@ def detect_adverse_events(texts, ner: Callable, classifier, min_score: float = 0
     Every Chemical x Disease pair in a sentence is classified by an ADE classifier (masks
     ``@CHEMICAL$``/``@DISEASE$``, e.g. ``wb.relations.sample_classifier("ade")``). A disease the drug
     was *given for* (an indication) should come out as not an ADE -- the hard negative of this task.
-    Columns: ``doc``, ``drug``, ``event``, ``is_ade`` (positive with score >= ``min_score``), ``score``
-    (of the predicted label), ``sentence``, and the character spans of both mentions in their text.
+    Columns: ``doc``, ``drug``, ``event``, ``is_ade``, ``score`` (of the predicted label), ``p_ade`` (the
+    probability of "ADE": for a two-label classifier the score, or one minus it when the label is negative),
+    ``sentence``, and the character spans of both mentions in their text. ``is_ade``: ``p_ade >= min_score``
+    (below 0.5 a pair the classifier leans against can count: more recall, less precision).
     """
     import pandas as pd
 
     texts, ids = _docs(texts)
     negative = getattr(classifier, "negative", None)
+    binary = len(getattr(classifier, "labels", ())) == 2
     records = extract_relations(texts, ner, classifier, pair_types=[("Chemical", "Disease")], keep_negative=True)
-    rows = [{"doc": ids[r["doc"]], "drug": r["head"]["text"], "event": r["tail"]["text"],
-             "is_ade": r["label"] != negative and r["score"] >= min_score, "score": round(r["score"], 3),
-             "sentence": r["sentence"], "drug_span": (r["head"]["start"], r["head"]["end"]),
-             "event_span": (r["tail"]["start"], r["tail"]["end"])} for r in records]
-    return pd.DataFrame(rows, columns=["doc", "drug", "event", "is_ade", "score", "sentence", "drug_span",
+    rows = []
+    for r in records:
+        p_ade = r["score"] if r["label"] != negative else (1 - r["score"] if binary else 0.0)
+        rows.append({"doc": ids[r["doc"]], "drug": r["head"]["text"], "event": r["tail"]["text"],
+                     "is_ade": p_ade >= min_score and (binary or r["label"] != negative),
+                     "score": round(r["score"], 3), "p_ade": round(p_ade, 3), "sentence": r["sentence"],
+                     "drug_span": (r["head"]["start"], r["head"]["end"]),
+                     "event_span": (r["tail"]["start"], r["tail"]["end"])})
+    return pd.DataFrame(rows, columns=["doc", "drug", "event", "is_ade", "score", "p_ade", "sentence", "drug_span",
                                        "event_span"])
 
 
