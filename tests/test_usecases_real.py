@@ -163,6 +163,46 @@ def test_evaluate_ade_three_levels_by_hand(ade_folder):
     assert list(UR.ade_table(result).index)[0] == "sentence (contains an ADE)"
 
 
+class ScoredADEClassifier(FakeADEClassifier):
+    """As :class:`FakeADEClassifier`, sure (0.9) in sentences that say "developed" or "after", unsure (0.6) elsewhere."""
+
+    def __call__(self, sentences):
+        return [{**r, "score": 0.9 if ("developed" in s or "after" in s) else 0.6}
+                for r, s in zip(super().__call__(sentences), sentences)]
+
+
+def test_choose_threshold_trades_recall_for_precision_by_hand(ade_folder):
+    sentences = UR.read_ade(ade_folder)
+    ner = DictionaryTagger({"Chemical": ["Zorbanib-induced", "quellitol"], "Disease": ["Vantry rash", "gout"]})
+    clf = ScoredADEClassifier()
+    chosen = UR.choose_threshold(sentences, ner, clf)
+    # at 0.5-0.6 the NEG sentence's unsure pair is called an ADE: sentence F1 0.8, overlapping-pair F1 0.571;
+    # from 0.65 on only the sure pairs of S1 and S2 remain: sentence F1 1.0, pair F1 0.667 (2 of 3 right);
+    # above 0.9 nothing is called an ADE
+    grid = {g["min_score"]: (g["sentence_f1"], g["pair_f1"]) for g in chosen["grid"]}
+    assert grid[0.5] == grid[0.6] == (0.8, 0.571) and grid[0.65] == grid[0.9] == (1.0, 0.667)
+    assert grid[0.95] == (0.0, 0.0)
+    assert chosen["min_score"] == 0.65 and chosen["sentences"] == 5  # the lowest of the best
+    clf.min_score = chosen["min_score"]
+    result = UR.evaluate_ade(sentences, ner, clf)  # the classifier's own threshold is the default
+    assert result["min_score"] == 0.65 and result["rows"][0]["predicted"] == 2
+    assert UR.evaluate_ade(sentences, ner, clf, min_score=0.5)["rows"][0]["predicted"] == 3
+
+
+def test_relation_dataset_takes_hard_negatives_from_the_tagger(tmp_path):
+    folder = write_ade(tmp_path / "ade_half", [f"11|{S1}|Vantry rash|1|2|Zorbanib|3|4"],
+                       ["15 NEG Brivotane was given for Kellar fever.", "16 NEG Quellitol alone."])
+    sentences = UR.read_ade(folder)
+    tagger = DictionaryTagger({"Chemical": ["Brivotane", "Zorbanib"], "Disease": ["Kellar fever", "Vantry rash"]})
+    plain = UR.ade_relation_dataset(sentences, test_fraction=0.01, balance=False)
+    hard = UR.ade_relation_dataset(sentences, test_fraction=0.01, balance=False, tagger=tagger)
+    assert set(plain["train"]["pmid"]) == {"11"}  # the training names (Zorbanib, Vantry rash) miss PMID 15
+    added = [(r["sentence"], r["label"], r["pmid"]) for r in hard["train"] if r["pmid"] == "15"]
+    assert added == [("@CHEMICAL$ was given for @DISEASE$.", 0, "15")]
+    assert len(hard["train"]) == len(plain["train"]) + 1  # the positive sentence's pairs are not doubled
+    assert list(hard["test"]) == list(plain["test"])  # the test split keeps the dictionary's negatives only
+
+
 def test_real_tagger_without_corpora_is_the_dictionary_and_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("WORKBENCH_SHARED_DATA", str(tmp_path / "none"))
     monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))
@@ -201,18 +241,22 @@ def notebook_runs():
 
 @pytest.mark.realdata
 def test_ade_pipeline_on_held_out_pmids(shared_data, notebook_runs):
-    """The trained pipeline against the dictionary on the same held-out sentences (the issue's targets -- sentence
-    F1 0.75, pair F1 0.5 -- are printed by notebook 05 and bench/usecases.py, not asserted: fast mode misses them)."""
+    """The trained pipeline against the dictionary on the same held-out sentences. The issue's targets (sentence F1
+    0.75, pair F1 0.5, on all 2,002 held-out sentences) are printed by notebook 05 and bench/usecases.py; on this
+    600-sentence sample the floors sit below what the fast budget measured there (0.71 and 0.56)."""
     import workbench as wb
 
     tagger, clf = UR.corpus_tagger(UR.ADE), UR.ade_classifier()
+    chosen = wb.models.read_meta(clf.folder)["threshold"]
+    assert clf.min_score == chosen["min_score"] and len(chosen["grid"]) == len(UR.ade.THRESHOLDS)
+    assert chosen["sentences"] > 500, "the threshold comes from a real share of the training PubMed IDs"
     test = UR.ade_test_sentences(600)
     assert {s.pmid for s in test}.isdisjoint(s.pmid for s in UR.split_by_pmid(UR.read_ade())[0])
     trained = UR.ade_table(UR.evaluate_ade(test, tagger, clf))
     dictionary = UR.ade_table(UR.evaluate_ade(test, wb.usecases.lexicon_tagger(("Chemical", "Disease")), clf))
     print(trained.to_string())
     sentence, pairs = "sentence (contains an ADE)", "pair, overlapping spans"
-    assert trained.loc[sentence, "f1"] >= 0.4 and trained.loc[pairs, "recall"] >= 0.4
+    assert trained.loc[sentence, "f1"] >= 0.6 and trained.loc[pairs, "f1"] >= 0.45
     assert trained.loc[sentence, "f1"] > 2 * dictionary.loc[sentence, "f1"]
     assert trained.loc[pairs, "f1"] >= trained.loc["pair, exact spans", "f1"]
 

@@ -50,6 +50,8 @@ class RelationClassifier:
         self.max_length, self.batch_size = max_length, batch_size
         self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
         self.negative = negative_label(self.labels)
+        self.folder: Path | None = None  # the saved model folder, when loaded from one
+        self.min_score: float | None = None  # a decision threshold chosen when it was trained, if any
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str | None = "auto", fp16: bool = False,
@@ -67,7 +69,11 @@ class RelationClassifier:
         model = load_model_for(path, "relation-classification", runtime=runtime, device=device, fp16=fp16)
         kwargs.setdefault("style", meta.get("style", "mask"))
         kwargs.setdefault("max_length", meta.get("max_length", 128))
-        return cls(model, load_tokenizer(str(path)), **kwargs)
+        classifier = cls(model, load_tokenizer(str(path)), **kwargs)
+        if Path(path).expanduser().is_dir():
+            classifier.folder = Path(path).expanduser().resolve()
+            classifier.min_score = (meta.get("threshold") or {}).get("min_score")
+        return classifier
 
     @property
     def device(self) -> str:

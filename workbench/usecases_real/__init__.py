@@ -6,13 +6,16 @@ Taught in 05_relation_use_cases (the real-sentence sections); ``bench/usecases.p
   Gene from ``bc2gm``, Disease from ``ncbi_disease``, and drug / adverse-effect mentions from the
   training PubMed IDs of ``ade_half`` (tagged ``Chemical`` / ``Disease`` so they plug into
   :func:`workbench.usecases.detect_adverse_events`). Fine-tuned with ``wb.ner.train_ner`` at
-  ``wb.run_sizes("usecase-ner")`` (fast on a CPU, the full recipe on a GPU) and cached under ``runs/ner``.
+  ``wb.run_sizes("usecase-ner")`` / ``("usecase-ade-ner")`` (fast on a CPU, the full recipe on a GPU) and
+  cached under ``runs/ner``.
   :func:`real_tagger` combines them, longest mention winning where types overlap, with the use-case
   dictionary as the documented fallback (last, and alone when no corpus is here).
 * **ADE corpus** (:func:`read_ade`): sentences with the drug and effect mentions located *by text* (the
   corpus's offsets are abstract-level), split by PubMed ID (:func:`split_by_pmid`). :func:`ade_relation_dataset`
   builds the classifier's data: annotated pairs are ADEs; drug x effect pairs of positive sentences that are
-  not annotated, and pairs the training names find in ADE-NEG sentences, are not. :func:`ade_classifier`.
+  not annotated, pairs the training names find in ADE-NEG sentences, and (hard negatives) pairs the ADE tagger
+  finds there, are not. :func:`ade_classifier` trains it and saves the decision threshold chosen on training
+  PubMed IDs kept out of its training (:func:`choose_threshold`).
 * **Quality** (:func:`evaluate_ade`): ``detect_adverse_events`` on held-out PubMed IDs at three levels --
   sentence (contains an ADE), pair (drug, effect; exact and overlapping spans), and the tagger's entity recall.
 * **Gene-disease mining on real sentences** (:func:`real_sentences`, :func:`gad_classifier`,
@@ -20,11 +23,11 @@ Taught in 05_relation_use_cases (the real-sentence sections); ``bench/usecases.p
 """
 from .ade import (  # noqa: F401
     ADE, ADESentence, DRUG, EFFECT, TAGGER_TYPES, ade_names, ade_ner_dataset, ade_pairs, ade_relation_dataset,
-    ade_table, ade_test_sentences, evaluate_ade, locate, match_count, overlaps, pair_scores, prf, read_ade,
+    ade_table, ade_test_sentences, choose_threshold, evaluate_ade, locate, match_count, overlaps, pair_scores, prf, read_ade,
     split_by_pmid,
 )
 from .models import (  # noqa: F401
-    ade_classifier, corpus_available, corpus_tagger, gad_classifier, held_out_scores, only_types, real_tagger,
+    THRESHOLD_FRACTION, ade_classifier, corpus_available, corpus_tagger, gad_classifier, held_out_scores, only_types, real_tagger,
 )
 from .mining import (  # noqa: F401
     check_sample, mining_figures, real_sentences,

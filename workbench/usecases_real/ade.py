@@ -55,11 +55,25 @@ def read_ade(folder: str | Path | None = None) -> list[ADESentence]:
 
     ``folder`` defaults to the shared ``ade_half`` (``wb.data.corpus_dir``; it cannot be downloaded).
     Rows of the same PubMed ID and sentence are merged; mentions are located in the sentence by text.
+    Parsed once per folder (again when a file changes).
     """
-    from ..data import DataFormatError, corpus_dir, read_data_text
+    from ..data import corpus_dir
 
     folder = corpus_dir(ADE, folder, download=False)
-    rel = folder / "DRUG-AE.rel"
+    rel, neg = folder / "DRUG-AE.rel", folder / "ADE-NEG.txt"
+    key = tuple((str(f.resolve()), f.stat().st_mtime_ns, f.stat().st_size) for f in (rel, neg) if f.exists())
+    if key not in _READ:
+        _READ.clear()  # one corpus at a time is plenty
+        _READ[key] = _parse_ade(rel, neg)
+    return list(_READ[key])
+
+
+_READ: dict[tuple, list[ADESentence]] = {}  # read_ade's last result, keyed by the files' paths, times and sizes
+
+
+def _parse_ade(rel: Path, neg: Path) -> list[ADESentence]:
+    from ..data import DataFormatError, read_data_text
+
     by_key: dict[tuple[str, str], ADESentence] = {}
     for lineno, line in enumerate(read_data_text(rel).splitlines(), 1):
         if not line.strip():
@@ -78,7 +92,6 @@ def read_ade(folder: str | Path | None = None) -> list[ADESentence]:
         if d and e and (d, e) not in s.pairs:
             s.pairs.append((d, e))
     sentences = list(by_key.values())
-    neg = folder / "ADE-NEG.txt"
     for lineno, line in enumerate(read_data_text(neg).splitlines(), 1):
         if not line.strip():
             continue
@@ -184,14 +197,17 @@ def ade_names(sentences: Sequence[ADESentence], min_length: int = 3) -> Dictiona
 
 
 def ade_relation_dataset(sentences: Sequence[ADESentence] | None = None, test_fraction: float = 0.2,
-                         balance: bool = True, seed: int = 42):
+                         balance: bool = True, seed: int = 42, tagger: Callable | None = None):
     """``DatasetDict`` (``train``/``test`` by PubMed ID) of masked drug/effect pairs for the ADE classifier.
 
     Negatives: unannotated pairs in positive sentences, and pairs that the *training* names find in
-    ADE-NEG sentences (test negatives are found with the same training names: nothing leaks). Annotated pairs
-    outnumber them three to one; with ``balance`` the training split keeps every negative and a seeded sample of
-    as many positives (a short training run on the raw mix learns to answer "ADE" to everything). The test
-    split keeps its natural mix."""
+    ADE-NEG sentences (test negatives are found with the same training names: nothing leaks). ``tagger``
+    (the pipeline's own NER, trained on the training PubMed IDs only) adds the drug x effect pairs *it* finds in
+    the training split's ADE-NEG sentences: the hard negatives the classifier meets in use (a drug and the
+    disease it was given for). Annotated pairs outnumber the negatives; with ``balance`` the training split keeps
+    every negative and a seeded sample of as many positives (a short training run on the raw mix learns to
+    answer "ADE" to everything). The test split keeps its natural mix and the dictionary's negatives only, so
+    its score stays the classifier's on gold mentions."""
     import datasets
 
     sentences = read_ade() if sentences is None else sentences
@@ -202,6 +218,10 @@ def ade_relation_dataset(sentences: Sequence[ADESentence] | None = None, test_fr
     out = {}
     for split, part in (("train", train_s), ("test", test_s)):
         rows = ade_pairs(part, names)
+        if tagger is not None and split == "train":
+            seen = {r["sentence"] for r in rows}
+            rows += [r for r in ade_pairs([x for x in part if not x.has_ade], tagger)
+                     if r["sentence"] not in seen and not seen.add(r["sentence"])]
         if balance and split == "train":
             import random
 
@@ -263,22 +283,10 @@ def _memo(tagger: Callable) -> Callable:
     return tagged
 
 
-def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, min_score: float = 0.5) -> dict:
-    """``detect_adverse_events`` on ``sentences`` measured at three levels.
-
-    ``sentence``: a sentence is flagged when one of its pairs is called an ADE (gold: it has an annotated pair);
-    ``pair exact`` / ``pair overlap``: predicted ADE pairs against annotated ones, both spans equal or both
-    overlapping (one-to-one); ``drug`` / ``effect`` recall: annotated mentions the tagger found with the right
-    type (exact, overlap). Returns ``{"rows": [...], "events": table, "sentences": n, ...}``.
-    """
-    from ..usecases import detect_adverse_events
-
-    ner = _memo(ner)
-    texts = [s.text for s in sentences]
-    events = detect_adverse_events([{"doc_id": str(i), "text": t} for i, t in enumerate(texts)], ner, classifier,
-                                   min_score=min_score)
+def _pipeline_rows(sentences: Sequence[ADESentence], events, min_score: float) -> list[dict]:
+    """Sentence and pair rows of :func:`evaluate_ade` from the events table, calling ADE at ``min_score``."""
     pred_pairs: list[list] = [[] for _ in sentences]
-    for row in events[events.is_ade].itertuples():
+    for row in events[events.is_ade & (events.p_ade >= min_score)].itertuples():
         pair = (tuple(row.drug_span), tuple(row.event_span))
         if pair not in pred_pairs[int(row.doc)]:
             pred_pairs[int(row.doc)].append(pair)
@@ -286,10 +294,52 @@ def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, mi
     flagged = [bool(p) for p in pred_pairs]
     gold = [s.has_ade for s in sentences]
     tp = sum(f and g for f, g in zip(flagged, gold))
-    rows = [{"level": "sentence (contains an ADE)", **prf(tp, sum(flagged), tp, sum(gold)),
+    return [{"level": "sentence (contains an ADE)", **prf(tp, sum(flagged), tp, sum(gold)),
              "predicted": sum(flagged), "gold": sum(gold), "matched": tp},
             {"level": "pair, exact spans", **pair_scores(pred_pairs, gold_pairs)},
             {"level": "pair, overlapping spans", **pair_scores(pred_pairs, gold_pairs, overlap=True)}]
+
+
+def _events(sentences: Sequence[ADESentence], ner: Callable, classifier, min_score: float):
+    from ..usecases import detect_adverse_events
+
+    return detect_adverse_events([{"doc_id": str(i), "text": s.text} for i, s in enumerate(sentences)], ner,
+                                 classifier, min_score=min_score)
+
+
+THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(18)) + (0.97, 0.98, 0.99)
+
+
+def choose_threshold(sentences: Sequence[ADESentence], ner: Callable, classifier,
+                     thresholds: Sequence[float] = THRESHOLDS) -> dict:
+    """The ``min_score`` (least probability of ADE, 0.1 to 0.99) that maximises sentence F1 + overlapping-pair F1
+    of the pipeline on ``sentences`` (PubMed IDs kept out of the classifier's training):
+    ``{"min_score", "sentence_f1", "pair_f1", "grid"}``. Ties go to the lower threshold."""
+    events = _events(sentences, _memo(ner), classifier, min(thresholds))
+    grid = []
+    for t in sorted(thresholds):
+        rows = _pipeline_rows(sentences, events, t)
+        grid.append({"min_score": t, "sentence_f1": rows[0]["f1"], "pair_f1": rows[2]["f1"]})
+    best = max(grid, key=lambda g: (g["sentence_f1"] + g["pair_f1"], -g["min_score"]))
+    return {**best, "sentences": len(sentences), "grid": grid}
+
+
+def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, min_score: float | None = None) -> dict:
+    """``detect_adverse_events`` on ``sentences`` measured at three levels.
+
+    ``sentence``: a sentence is flagged when one of its pairs is called an ADE (gold: it has an annotated pair);
+    ``pair exact`` / ``pair overlap``: predicted ADE pairs against annotated ones, both spans equal or both
+    overlapping (one-to-one); ``drug`` / ``effect`` recall: annotated mentions the tagger found with the right
+    type (exact, overlap). ``min_score``: the classifier's own ``min_score`` (chosen on held-out training PubMed
+    IDs by :func:`ade_classifier`) when it has one, else 0.5. Returns ``{"rows": [...], "events": table,
+    "sentences": n, "min_score": ..., ...}``.
+    """
+    if min_score is None:
+        min_score = getattr(classifier, "min_score", None) or 0.5
+    ner = _memo(ner)
+    texts = [s.text for s in sentences]
+    events = _events(sentences, ner, classifier, min_score)
+    rows = _pipeline_rows(sentences, events, min_score)
     tagged = ner(texts)
     for label, what in ((DRUG, "drugs"), (EFFECT, "effects")):
         found = [[(e["start"], e["end"]) for e in ents if e["label"] == label] for ents in tagged]
@@ -301,7 +351,8 @@ def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, mi
                      "precision": None, "recall": round(exact / n_gold, 3) if n_gold else 0.0,
                      "f1": None, "predicted": None, "gold": n_gold, "matched": exact,
                      "recall_overlap": round(over / n_gold, 3) if n_gold else 0.0})
-    return {"rows": rows, "events": events, "sentences": len(sentences), "with_ade": sum(gold)}
+    return {"rows": rows, "events": events, "sentences": len(sentences),
+            "with_ade": sum(s.has_ade for s in sentences), "min_score": min_score}
 
 
 def ade_test_sentences(max_sentences: int | None = None, balanced: bool = False, seed: int = 42) -> list[ADESentence]:

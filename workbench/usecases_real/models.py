@@ -6,7 +6,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..taggers import combine_taggers
-from .ade import ADE, DRUG, EFFECT, TAGGER_TYPES, ade_ner_dataset, ade_relation_dataset, read_ade, split_by_pmid
+from .ade import (ADE, DRUG, EFFECT, TAGGER_TYPES, ade_ner_dataset, ade_relation_dataset, choose_threshold, read_ade,
+                  split_by_pmid)
+
+THRESHOLD_FRACTION = 0.15  # of the training PubMed IDs, kept out of the ADE classifier to choose its threshold
 
 
 # ---------------------------------------------------------------- cached models trained on real corpora
@@ -29,9 +32,9 @@ def corpus_tagger(name: str, model: str = "biobert", retrain: bool = False, devi
     """A tagger fine-tuned on real corpus ``name`` (``bc5cdr_typed``, ``bc2gm``, ``ncbi_disease``, ``ade_half``),
     cached under ``runs/ner/<name>-tagger-<fast|full>-<model>``.
 
-    Sizes: ``wb.run_sizes("usecase-ner")``. The first call trains (and says so); later calls load. A corpus
-    that is not here is downloaded by ``wb.data.load_corpus`` when it can be (``ade_half`` cannot: for it,
-    ``FileNotFoundError``). The ADE tagger learns drug (``Chemical``) and adverse-effect (``Disease``)
+    Sizes: ``wb.run_sizes("usecase-ner")`` (the ADE tagger: ``"usecase-ade-ner"``). The first call trains
+    (and says so); later calls load. A corpus that is not here is downloaded by ``wb.data.load_corpus`` when
+    it can be (``ade_half`` cannot: for it, ``FileNotFoundError``). The ADE tagger learns drug (``Chemical``) and adverse-effect (``Disease``)
     mentions from the training PubMed IDs only.
     """
     from .. import training
@@ -45,7 +48,8 @@ def corpus_tagger(name: str, model: str = "biobert", retrain: bool = False, devi
         from ..data import load_corpus
 
         data = ade_ner_dataset(split_by_pmid(read_ade())[0]) if name == ADE else load_corpus(name)
-        train_ner(data, model, folder, sizes=run_sizes("usecase-ner"), progress=False)
+        train_ner(data, model, folder, sizes=run_sizes("usecase-ade-ner" if name == ADE else "usecase-ner"),
+                  progress=False)
 
     folder = training.cached_model(f"{name}-tagger-{_mode()}", model, build, retrain=retrain, task="ner",
                                    data=f"{name} ({'training PubMed IDs' if name == ADE else 'train split'})")
@@ -77,8 +81,6 @@ def real_tagger(sources: Sequence[tuple[str, Sequence[str]]] = (("bc5cdr_typed",
 
     taggers, names = [], []
     for corpus, types in sources:
-        if corpus != ADE and corpus not in TAGGER_TYPES:
-            raise ValueError(f"no tagger for {corpus!r}; choose one of {', '.join(TAGGER_TYPES)}")
         try:
             taggers.append(only_types(corpus_tagger(corpus, model), types))
         except OSError as err:  # absent and not downloadable (or offline)
@@ -97,18 +99,36 @@ def real_tagger(sources: Sequence[tuple[str, Sequence[str]]] = (("bc5cdr_typed",
 
 def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
     """An ADE relation classifier fine-tuned on the training PubMed IDs of ``ade_half`` (masks
-    ``@CHEMICAL$``/``@DISEASE$``), cached under ``runs/re``; sizes ``wb.run_sizes("usecase-re")``."""
+    ``@CHEMICAL$``/``@DISEASE$``), cached under ``runs/re``; sizes ``wb.run_sizes("usecase-re")``.
+
+    Its negatives include the pairs the ADE tagger (:func:`corpus_tagger` ``("ade_half")``) finds in ADE-NEG
+    training sentences. :data:`THRESHOLD_FRACTION` of the training PubMed IDs is kept out of its training:
+    the whole pipeline (that tagger + this classifier) runs on their sentences, and the ``min_score`` with the
+    best sentence F1 + pair F1 there is saved with the model (``classifier.min_score``, used by
+    :func:`evaluate_ade`; the grid is in ``workbench_model.json`` under ``threshold``).
+    """
     from .. import training
     from ..env import run_sizes
+    from ..models import META_FILE, read_meta
     from ..relations import RelationClassifier, train_relation_classifier
 
     def build(folder: Path) -> None:
-        train_relation_classifier(ade_relation_dataset(), model, folder, sizes=run_sizes("usecase-re"),
-                                  entity_types=(DRUG, EFFECT))
+        import json
+
+        tagger = corpus_tagger(ADE, model, device=device)
+        train_s, test_s = split_by_pmid(read_ade())
+        fit_s, dev_s = split_by_pmid(train_s, THRESHOLD_FRACTION, salt="threshold")
+        data = ade_relation_dataset(fit_s + test_s, tagger=tagger)  # same PubMed-ID split: test stays test
+        train_relation_classifier(data, model, folder, sizes=run_sizes("usecase-re"), entity_types=(DRUG, EFFECT))
+        threshold = choose_threshold(dev_s, tagger, RelationClassifier.from_pretrained(folder, device=device))
+        meta = read_meta(folder)
+        meta["threshold"] = {**threshold, "chosen_on": f"{threshold['sentences']} sentences of training PubMed IDs "
+                                                         f"kept out of the classifier's training"}
+        (folder / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
 
     folder = training.cached_model(f"ade-classifier-{_mode()}", model, build, retrain=retrain, task="re",
                                    data="ade_half (training PubMed IDs)")
-    return _with_folder(RelationClassifier.from_pretrained(folder, device=device), folder)
+    return RelationClassifier.from_pretrained(folder, device=device)
 
 
 def gad_classifier(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
@@ -125,12 +145,7 @@ def gad_classifier(model: str = "biobert", retrain: bool = False, device: str | 
 
     folder = training.cached_model(f"gad-classifier-{_mode()}", model, build, retrain=retrain, task="re",
                                    data="GAD fold 1 (train split)")
-    return _with_folder(RelationClassifier.from_pretrained(folder, device=device), folder)
-
-
-def _with_folder(classifier, folder: Path):
-    classifier.folder = folder
-    return classifier
+    return RelationClassifier.from_pretrained(folder, device=device)
 
 
 def held_out_scores(classifier) -> dict:
