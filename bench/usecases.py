@@ -3,7 +3,8 @@
     python bench/usecases.py [--taggers ade_half bc5cdr_typed lexicon] [--sentences N] [--mining 300]
 
 1. Adverse drug events: ``wb.usecases.detect_adverse_events`` with the ADE classifier trained on the training
-   PubMed IDs of ``../shared/data/ade_half``, on the held-out PubMed IDs (all their sentences, or a sample of
+   PubMed IDs of ``../shared/data/ade_half`` (hard negatives from the ADE tagger; its threshold chosen on training
+   IDs kept out of its training, printed with the grid it was chosen from), on the held-out PubMed IDs (all their sentences, or a sample of
    ``--sentences`` keeping the positive/negative ratio), once per tagger: the drug/effect tagger trained on the
    ADE training PubMed IDs (``ade_half``), the BC5CDR Chemical + Disease tagger (``bc5cdr_typed``) and the
    use-case dictionary (``lexicon``). Levels: sentence, pair (exact / overlapping spans), tagger entity recall.
@@ -33,6 +34,10 @@ from workbench import usecases_real as UR  # noqa: E402
 def ade_rows(taggers: list[str], sentences: int | None) -> None:
     clf = UR.ade_classifier()
     print(f"ADE classifier ({clf.describe()}) on held-out pairs of annotated mentions: {UR.held_out_scores(clf)}")
+    chosen = wb.models.read_meta(clf.folder).get("threshold", {})
+    print(f"min_score {clf.min_score}, chosen on {chosen.get('chosen_on', '?')}: "
+          + ", ".join(f"{g['min_score']}: {g['sentence_f1']:.3f}/{g['pair_f1']:.3f}" for g in chosen.get("grid", []))
+          + " (sentence F1 / pair F1 there)")
     for setting, balanced in (("corpus ratio", False), ("balanced", True)):
         test = UR.ade_test_sentences(sentences, balanced=balanced)
         print(f"\n=== ADE, held-out PubMed IDs, {setting}: {len(test)} sentences ({sum(s.has_ade for s in test)} with "
