@@ -105,7 +105,8 @@ def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | 
     training sentences. :data:`THRESHOLD_FRACTION` of the training PubMed IDs is kept out of its training:
     the whole pipeline (that tagger + this classifier) runs on their sentences, and the ``min_score`` with the
     best sentence F1 + pair F1 there is saved with the model (``classifier.min_score``, used by
-    :func:`evaluate_ade`; the grid is in ``workbench_model.json`` under ``threshold``).
+    :func:`evaluate_ade`; the grid is in ``workbench_model.json`` under ``threshold``). The tagger was trained on
+    all training IDs, these included, so the F1 it reaches there is optimistic; the held-out IDs stay untouched.
     """
     from .. import training
     from ..env import run_sizes
