@@ -284,3 +284,19 @@ def test_relation_dataset_balances_training_pairs_and_keeps_pmids_apart():
     assert balanced["train"]["label"].count(1) == balanced["train"]["label"].count(0) == raw["train"]["label"].count(0)
     assert balanced["test"]["label"] == raw["test"]["label"]  # the test split keeps its natural mix
     assert set(balanced["train"]["pmid"]).isdisjoint(balanced["test"]["pmid"])
+
+
+def test_check_sample_draws_supported_pairs_with_their_sentence_id():
+    import pandas as pd
+
+    table = pd.DataFrame([
+        {"gene": "QRT1", "disease": "Vantry syndrome", "sentences": 2,
+         "evidence": ["[ncbi_disease/test/7] QRT1 loss causes Vantry syndrome .", "[bc2gm/test/3] other"]},
+        {"gene": "KLM2", "disease": "Kellar fever", "sentences": 0, "evidence": []},  # tested, not supported
+        {"gene": "ZX9", "disease": "Brivo disease", "sentences": 1, "evidence": ["[bc2gm/test/12] ZX9 ] in Brivo ."]},
+    ])
+    sample = UR.check_sample(table, n=5)
+    assert sorted((r["gene"], r["doc_id"]) for r in sample) == [("QRT1", "ncbi_disease/test/7"), ("ZX9", "bc2gm/test/12")]
+    assert {r["evidence"] for r in sample} == {"[ncbi_disease/test/7] QRT1 loss causes Vantry syndrome .",
+                                               "[bc2gm/test/12] ZX9 ] in Brivo ."}
+    assert UR.check_sample(table, n=1, seed=3) == UR.check_sample(table, n=1, seed=3)  # seeded

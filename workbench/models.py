@@ -173,6 +173,15 @@ def read_meta(path: str | Path) -> dict:
     return data
 
 
+def write_meta(path: str | Path, meta: dict) -> Path:
+    """Write ``meta`` as the folder's workbench metadata (:data:`META_FILE`), atomically: a crash leaves the old file."""
+    from .files import atomic_write_text
+
+    out = Path(path) / META_FILE
+    atomic_write_text(out, json.dumps(meta, indent=2, default=str))
+    return out
+
+
 def resolve(name: str) -> ResolvedModel:
     """Decide what ``name`` loads: a local folder, a hub model, or the offline stand-in.
 
@@ -402,9 +411,7 @@ def save_model(model, tokenizer, out_dir: str | Path, **extra) -> Path:
             is_standin=resolved.is_standin,
         )
     meta.update(extra)
-    from .files import atomic_write_text
-
-    atomic_write_text(out / META_FILE, json.dumps(meta, indent=2, default=str))
+    write_meta(out, meta)
     return out
 
 

@@ -20,7 +20,6 @@ Taught in 08_deployment_and_memory.
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import shutil
 import tempfile
@@ -250,7 +249,7 @@ def export_onnx(folder, out, *, int8: bool = False, embeddings: bool = True, che
     import torch
     import transformers
 
-    from .models import META_FILE, load_model, load_tokenizer, read_meta
+    from .models import load_model, load_tokenizer, read_meta, write_meta
 
     folder, out = Path(str(folder)).expanduser(), Path(str(out)).expanduser()
     task = _task_of(folder)
@@ -325,7 +324,7 @@ def export_onnx(folder, out, *, int8: bool = False, embeddings: bool = True, che
             raise RuntimeError(f"the ONNX export of {folder} differs from PyTorch by {diff:.2g} on a check batch "
                                f"(tolerance {FP32_TOLERANCE}): not written as a working export")
         meta["onnx"]["max_abs_diff_vs_torch"] = diff
-    (out / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    write_meta(out, meta)
     return out.resolve()
 
 
@@ -351,7 +350,7 @@ def quantize_onnx(folder, out, *, embeddings: bool = True) -> Path:
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from .models import META_FILE, read_meta
+    from .models import META_FILE, read_meta, write_meta
 
     folder, out = Path(str(folder)).expanduser(), Path(str(out)).expanduser()
     _task_of(folder)
@@ -381,5 +380,5 @@ def quantize_onnx(folder, out, *, embeddings: bool = True) -> Path:
                                  "range, activations quantised at run time)",
                     "quantized_from": str(folder.resolve())}
     meta["onnx"].pop("max_abs_diff_vs_torch", None)
-    (out / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+    write_meta(out, meta)
     return out.resolve()

@@ -220,8 +220,8 @@ def ade_relation_dataset(sentences: Sequence[ADESentence] | None = None, test_fr
         rows = ade_pairs(part, names)
         if tagger is not None and split == "train":
             seen = {r["sentence"] for r in rows}
-            rows += [r for r in ade_pairs([x for x in part if not x.has_ade], tagger)
-                     if r["sentence"] not in seen and not seen.add(r["sentence"])]
+            hard = {r["sentence"]: r for r in ade_pairs([x for x in part if not x.has_ade], tagger)}
+            rows += [r for masked, r in hard.items() if masked not in seen]
         if balance and split == "train":
             import random
 

@@ -42,9 +42,11 @@ def mining_figures(docs: Sequence[dict], ner: Callable) -> dict:
 
 def check_sample(table, n: int = 10, seed: int = 0) -> list[dict]:
     """A seeded sample of ``n`` supported pairs with one evidence sentence each, to judge by hand
-    (``gene``, ``disease``, ``evidence``): the way to estimate the mined table's precision."""
+    (``gene``, ``disease``, ``evidence`` as ``[doc_id] sentence``, and that sentence's ``doc_id``): the way to
+    estimate the mined table's precision."""
     import random
 
     supported = table[table.sentences > 0]
-    rows = [{"gene": r.gene, "disease": r.disease, "evidence": r.evidence[0]} for r in supported.itertuples()]
+    rows = [{"gene": r.gene, "disease": r.disease, "evidence": r.evidence[0],
+             "doc_id": r.evidence[0][1:].split("] ", 1)[0]} for r in supported.itertuples()]
     return random.Random(seed).sample(rows, min(n, len(rows)))

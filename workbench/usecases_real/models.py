@@ -110,12 +110,10 @@ def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | 
     """
     from .. import training
     from ..env import run_sizes
-    from ..models import META_FILE, read_meta
+    from ..models import read_meta, write_meta
     from ..relations import RelationClassifier, train_relation_classifier
 
     def build(folder: Path) -> None:
-        import json
-
         tagger = corpus_tagger(ADE, model, device=device)
         train_s, test_s = split_by_pmid(read_ade())
         fit_s, dev_s = split_by_pmid(train_s, THRESHOLD_FRACTION, salt="threshold")
@@ -125,7 +123,7 @@ def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | 
         meta = read_meta(folder)
         meta["threshold"] = {**threshold, "chosen_on": f"{threshold['sentences']} sentences of training PubMed IDs "
                                                          f"kept out of the classifier's training"}
-        (folder / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+        write_meta(folder, meta)
 
     folder = training.cached_model(f"ade-classifier-{_mode()}", model, build, retrain=retrain, task="re",
                                    data="ade_half (training PubMed IDs)")
