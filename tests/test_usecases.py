@@ -140,6 +140,39 @@ def test_min_score_is_a_probability_of_ade_for_two_label_classifiers(lexicon_ner
     assert list(no_labels.is_ade) == [False, True], "without two known labels only the positive label counts"
 
 
+
+class WordScreen:
+    """A test double for a sentence screen: P(the sentence reports an ADE) 0.8 when it says "report", else 0.3;
+    it records the sentences it was shown."""
+
+    labels, negative = ["0", "1"], "0"
+
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, sentences):
+        self.seen += list(sentences)
+        return [{"label": "1", "score": 0.8} if "report" in s else {"label": "0", "score": 0.7} for s in sentences]
+
+
+def test_a_sentence_screen_vetoes_pairs_of_sentences_it_doubts(lexicon_ner):
+    texts = ["We report cardiomyopathy induced by doxorubicin. Cardiomyopathy after doxorubicin was seen.",
+             "No drug was named here."]
+    screen = WordScreen()
+    table = U.detect_adverse_events(texts, lexicon_ner, KeywordClassifier(), screen=screen)
+    rows = {r.sentence: r for r in table.itertuples()}
+    first, second = texts[0].split(". ")
+    assert rows[first + "."].p_sentence == 0.8 and rows[first + "."].is_ade
+    assert rows[second].p_sentence == 0.3 and rows[second].p_ade == 0.8
+    assert not rows[second].is_ade, "the pair classifier says ADE, the screen doubts the sentence"
+    assert sorted(screen.seen) == sorted([first + ".", second]), "only sentences with a candidate pair, once each"
+    lenient = U.detect_adverse_events(texts, lexicon_ner, KeywordClassifier(), screen=screen, min_sentence_score=0.25)
+    assert lenient.is_ade.all()
+    plain = U.detect_adverse_events(texts, lexicon_ner, KeywordClassifier())
+    assert plain.p_sentence.isna().all() and plain.is_ade.all()
+    assert U.positive_probability({"label": "0", "score": 0.7}, screen) == pytest.approx(0.3)
+
+
 # ---------------------------------------------------------------- 3 mechanisms
 
 

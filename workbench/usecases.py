@@ -188,33 +188,55 @@ def plot_associations(table, top: int = 10, ax=None, title: str = "Gene-disease 
 # ---------------------------------------------------------------- 2 adverse drug events
 
 
-def detect_adverse_events(texts, ner: Callable, classifier, min_score: float = 0.5):
+def positive_probability(prediction: dict, classifier) -> float:
+    """P(the positive class) from a ``{"label", "score"}`` prediction of ``classifier``: the score, or one minus it
+    when a two-label classifier predicted its negative label (0 when a classifier of more labels did)."""
+    negative = getattr(classifier, "negative", None)
+    if prediction["label"] != negative:
+        return prediction["score"]
+    return 1 - prediction["score"] if len(getattr(classifier, "labels", ())) == 2 else 0.0
+
+
+def detect_adverse_events(texts, ner: Callable, classifier, min_score: float = 0.5, screen=None,
+                          min_sentence_score: float = 0.5):
     """Drug -> adverse-event pairs in case-report-like ``texts`` (strings or ``{"doc_id", "text"}``).
 
     Every Chemical x Disease pair in a sentence is classified by an ADE classifier (masks
     ``@CHEMICAL$``/``@DISEASE$``, e.g. ``wb.relations.sample_classifier("ade")``). A disease the drug
     was *given for* (an indication) should come out as not an ADE -- the hard negative of this task.
+    ``screen`` (optional): a sentence classifier (plain sentences -> ``{"label", "score"}``, e.g.
+    ``wb.usecases_real.ade_screen()``) that judges whether the whole sentence reports an adverse drug event;
+    a pair is then an ADE only when its sentence passes too.
     Columns: ``doc``, ``drug``, ``event``, ``is_ade``, ``score`` (of the predicted label), ``p_ade`` (the
     probability of "ADE": for a two-label classifier the score, or one minus it when the label is negative),
+    ``p_sentence`` (the screen's probability that the sentence reports an ADE; empty without a screen),
     ``sentence``, and the character spans of both mentions in their text. ``is_ade``: ``p_ade >= min_score``
-    (below 0.5 a pair the classifier leans against can count: more recall, less precision).
+    (below 0.5 a pair the classifier leans against can count: more recall, less precision) and, with a screen,
+    ``p_sentence >= min_sentence_score``.
     """
     import pandas as pd
 
     texts, ids = _docs(texts)
-    negative = getattr(classifier, "negative", None)
     binary = len(getattr(classifier, "labels", ())) == 2
+    negative = getattr(classifier, "negative", None)
     records = extract_relations(texts, ner, classifier, pair_types=[("Chemical", "Disease")], keep_negative=True)
+    p_sentence: dict[str, float] = {}
+    if screen is not None and records:
+        unique = list(dict.fromkeys(r["sentence"] for r in records))
+        p_sentence = {s: positive_probability(p, screen) for s, p in zip(unique, screen(unique))}
     rows = []
     for r in records:
-        p_ade = r["score"] if r["label"] != negative else (1 - r["score"] if binary else 0.0)
+        p_ade = positive_probability(r, classifier)
+        p_sent = p_sentence.get(r["sentence"])
         rows.append({"doc": ids[r["doc"]], "drug": r["head"]["text"], "event": r["tail"]["text"],
-                     "is_ade": p_ade >= min_score and (binary or r["label"] != negative),
-                     "score": round(r["score"], 3), "p_ade": round(p_ade, 3), "sentence": r["sentence"],
+                     "is_ade": p_ade >= min_score and (binary or r["label"] != negative)
+                     and (p_sent is None or p_sent >= min_sentence_score),
+                     "score": round(r["score"], 3), "p_ade": round(p_ade, 3),
+                     "p_sentence": None if p_sent is None else round(p_sent, 3), "sentence": r["sentence"],
                      "drug_span": (r["head"]["start"], r["head"]["end"]),
                      "event_span": (r["tail"]["start"], r["tail"]["end"])})
-    return pd.DataFrame(rows, columns=["doc", "drug", "event", "is_ade", "score", "p_ade", "sentence", "drug_span",
-                                       "event_span"])
+    return pd.DataFrame(rows, columns=["doc", "drug", "event", "is_ade", "score", "p_ade", "p_sentence", "sentence",
+                                       "drug_span", "event_span"])
 
 
 # ---------------------------------------------------------------- 3 molecular mechanisms
