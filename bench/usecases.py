@@ -4,7 +4,8 @@
 
 1. Adverse drug events: ``wb.usecases.detect_adverse_events`` with the ADE classifier trained on the training
    PubMed IDs of ``../shared/data/ade_half`` (hard negatives from the ADE tagger; its threshold chosen on training
-   IDs kept out of its training, printed with the grid it was chosen from), on the held-out PubMed IDs (all their sentences, or a sample of
+   IDs kept out of its training, printed with the grid it was chosen from), with and without the ADE sentence
+   screen in front of it, on the held-out PubMed IDs (all their sentences, or a sample of
    ``--sentences`` keeping the positive/negative ratio), once per tagger: the drug/effect tagger trained on the
    ADE training PubMed IDs (``ade_half``), the BC5CDR Chemical + Disease tagger (``bc5cdr_typed``) and the
    use-case dictionary (``lexicon``). Levels: sentence, pair (exact / overlapping spans), tagger entity recall.
@@ -32,12 +33,17 @@ from workbench import usecases_real as UR  # noqa: E402
 
 
 def ade_rows(taggers: list[str], sentences: int | None) -> None:
-    clf = UR.ade_classifier()
+    clf, screen = UR.ade_classifier(), UR.ade_screen()
     print(f"ADE classifier ({clf.describe()}) on held-out pairs of annotated mentions: {UR.held_out_scores(clf)}")
+    print(f"ADE sentence screen alone on the held-out sentences: {UR.held_out_scores(screen)}")
     chosen = wb.models.read_meta(clf.folder).get("threshold", {})
     print(f"min_score {clf.min_score}, chosen on {chosen.get('chosen_on', '?')}: "
           + ", ".join(f"{g['min_score']}: {g['sentence_f1']:.3f}/{g['pair_f1']:.3f}" for g in chosen.get("grid", []))
           + " (sentence F1 / pair F1 there)")
+    screened = chosen.get("screened", {})
+    print(f"with the screen: min_score {screened.get('min_score')}, "
+          f"min_sentence_score {screened.get('min_sentence_score')}"
+          f" (sentence F1 {screened.get('sentence_f1')}, pair F1 {screened.get('pair_f1')} there)")
     for setting, balanced in (("corpus ratio", False), ("balanced", True)):
         test = UR.ade_test_sentences(sentences, balanced=balanced)
         print(f"\n=== ADE, held-out PubMed IDs, {setting}: {len(test)} sentences ({sum(s.has_ade for s in test)} with "
@@ -45,10 +51,13 @@ def ade_rows(taggers: list[str], sentences: int | None) -> None:
         for name in taggers:
             tagger = (wb.usecases.lexicon_tagger(("Chemical", "Disease")) if name == "lexicon"
                       else UR.corpus_tagger(name))
-            start = time.perf_counter()
-            result = UR.evaluate_ade(test, tagger, clf)
-            print(f"\n-- tagger: {name} ({time.perf_counter() - start:.0f} s)")
-            print(UR.ade_table(result).fillna("").to_string())
+            for with_screen in (True, False):
+                start = time.perf_counter()
+                result = UR.evaluate_ade(test, tagger, clf, screen=screen if with_screen else None)
+                print(f"\n-- tagger: {name}, {'with' if with_screen else 'without'} the sentence screen "
+                      f"(min_score {result['min_score']}, min_sentence_score {result['min_sentence_score']}; "
+                      f"{time.perf_counter() - start:.0f} s)")
+                print(UR.ade_table(result).fillna("").to_string())
 
 
 def mining(n: int) -> None:

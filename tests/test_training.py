@@ -12,7 +12,7 @@ def test_run_sizes_overrides_ignore_none_and_reject_unknown_names():
     with pytest.raises(TypeError, match="unknown sizes"):
         env.run_sizes("ner", epoch=2)
     rows = env.sizes_table()
-    assert {r["task"] for r in rows} == {"ner", "qa", "re", "usecase-ner", "usecase-ade-ner", "usecase-re"}
+    assert {r["task"] for r in rows} == {"ner", "qa", "re", "usecase-ner", "usecase-ade-ner", "usecase-ade-screen", "usecase-re"}
     qa_lr = next(r for r in rows if r["task"] == "qa" and r["setting"] == "learning_rate")
     assert qa_lr["fast"] > qa_lr["full"] == 5e-5
 

@@ -189,6 +189,65 @@ def test_choose_threshold_trades_recall_for_precision_by_hand(ade_folder):
     assert UR.evaluate_ade(sentences, ner, clf, min_score=0.5)["rows"][0]["predicted"] == 3
 
 
+
+class DoubtingScreen:
+    """A sentence screen that doubts (P 0.3) sentences saying "stopped" and trusts (P 0.9) the rest."""
+
+    labels, negative = ["0", "1"], "0"
+
+    def __call__(self, sentences):
+        return [{"label": "0", "score": 0.7} if "stopped" in s else {"label": "1", "score": 0.9} for s in sentences]
+
+
+def test_thresholds_chosen_together_with_a_sentence_screen_by_hand(ade_folder, tmp_path):
+    import types
+
+    from workbench.models import write_meta
+
+    sentences = UR.read_ade(ade_folder)
+    ner = DictionaryTagger({"Chemical": ["Zorbanib-induced", "quellitol"], "Disease": ["Vantry rash", "gout"]})
+    clf, screen = ScoredADEClassifier(), DoubtingScreen()
+    chosen = UR.choose_threshold(sentences, ner, clf, screen=screen)
+    # the NEG sentence ("Quellitol was stopped ...") is the only one the screen doubts (0.3): from a sentence
+    # threshold of 0.35 its unsure pair is vetoed, so the lowest pair threshold already gives sentence F1 1.0 and
+    # pair F1 0.667; without the screen that took min_score 0.65
+    grid = {(g["min_score"], g["min_sentence_score"]): (g["sentence_f1"], g["pair_f1"]) for g in chosen["grid"]}
+    assert len(grid) == len(UR.ade.THRESHOLDS) * len(UR.ade.SENTENCE_THRESHOLDS)
+    assert grid[(0.1, 0.3)] == (0.8, 0.571) and grid[(0.1, 0.35)] == grid[(0.6, 0.9)] == (1.0, 0.667)
+    assert grid[(0.1, 0.95)] == (0.0, 0.0)
+    assert (chosen["min_score"], chosen["min_sentence_score"]) == (0.1, 0.35)
+
+    # saved with the classifier, they are what evaluate_ade uses with and without the screen
+    folder = tmp_path / "ade-model"
+    write_meta(folder, {"threshold": {"min_score": 0.65, "screened": {"min_score": 0.1, "min_sentence_score": 0.35}}})
+    saved = types.SimpleNamespace(folder=folder, min_score=None)  # as RelationClassifier.from_pretrained sets them
+    assert UR.chosen_thresholds(saved) == {"min_score": 0.65}
+    assert UR.chosen_thresholds(saved, screened=True) == {"min_score": 0.1, "min_sentence_score": 0.35}
+    assert UR.chosen_thresholds(object(), screened=True) == {"min_score": 0.5, "min_sentence_score": 0.5}
+    clf.folder = folder
+    screened = UR.evaluate_ade(sentences, ner, clf, screen=screen)
+    assert (screened["min_score"], screened["min_sentence_score"]) == (0.1, 0.35)
+    assert screened["rows"][0]["predicted"] == 2 and screened["rows"][2]["f1"] == 0.667
+    assert screened["events"].p_sentence.notna().all()
+    alone = UR.evaluate_ade(sentences, ner, clf)
+    assert alone["min_score"] == 0.65 and alone["min_sentence_score"] is None and alone["rows"][0]["predicted"] == 2
+    assert UR.evaluate_ade(sentences, ner, clf, screen=screen, min_sentence_score=0.25)["rows"][0]["predicted"] == 3
+
+
+def test_sentence_dataset_labels_whole_sentences_and_splits_by_pmid():
+    text = "Zorbanib caused a Vantry rash."
+    drug, rash = UR.locate(text, "Zorbanib"), UR.locate(text, "Vantry rash")
+    sentences = [UR.ADESentence(str(p), text, [drug], [rash], [(drug, rash)]) for p in range(40)]
+    sentences += [UR.ADESentence(str(p), "Quellitol was given.") for p in range(40)]
+    data = UR.ade_sentence_dataset(sentences)
+    assert data["train"].features["label"].names == ["0", "1"]
+    for split in ("train", "test"):
+        rows = list(data[split])
+        assert {(r["sentence"], r["label"]) for r in rows} == {(text, 1), ("Quellitol was given.", 0)}
+    assert set(data["train"]["pmid"]).isdisjoint(data["test"]["pmid"]) and len(data["test"]) > 0
+    assert set(data["test"]["pmid"]) == {s.pmid for s in UR.split_by_pmid(sentences)[1]}
+
+
 def test_relation_dataset_takes_hard_negatives_from_the_tagger(tmp_path):
     folder = write_ade(tmp_path / "ade_half", [f"11|{S1}|Vantry rash|1|2|Zorbanib|3|4"],
                        ["15 NEG Brivotane was given for Kellar fever.", "16 NEG Quellitol alone."])
@@ -230,6 +289,9 @@ def test_read_ade_on_the_shared_half(shared_data):
     assert 0.15 < len(test) / len(sentences) < 0.25
 
 
+FLOORS = {"sentence": 0.7, "pair": 0.5}  # measured on all held-out sentences: see bench/usecases.py
+
+
 @pytest.fixture(scope="module")
 def notebook_runs():
     """The runs/ folder notebook 05 uses (it runs from notebooks/): models built here are reused there."""
@@ -241,24 +303,31 @@ def notebook_runs():
 
 @pytest.mark.realdata
 def test_ade_pipeline_on_held_out_pmids(shared_data, notebook_runs):
-    """The trained pipeline against the dictionary on the same held-out sentences. The issue's targets (sentence F1
-    0.75, pair F1 0.5, on all 2,002 held-out sentences) are printed by notebook 05 and bench/usecases.py; on this
-    600-sentence sample the floors sit below what the fast budget measured there (0.71 and 0.56)."""
+    """The trained pipeline, with and without its sentence screen, against the dictionary on the same held-out
+    sentences. The issue's targets (sentence F1 0.75, pair F1 0.5, on all 2,002 held-out sentences) are printed by
+    notebook 05 and bench/usecases.py; on this 600-sentence sample the floors sit below what the fast budget
+    measured there (FLOORS)."""
     import workbench as wb
 
-    tagger, clf = UR.corpus_tagger(UR.ADE), UR.ade_classifier()
+    tagger, clf, screen = UR.corpus_tagger(UR.ADE), UR.ade_classifier(), UR.ade_screen()
     chosen = wb.models.read_meta(clf.folder)["threshold"]
     assert clf.min_score == chosen["min_score"] and len(chosen["grid"]) == len(UR.ade.THRESHOLDS)
     assert chosen["sentences"] > 500, "the threshold comes from a real share of the training PubMed IDs"
+    assert chosen["screened"]["screen"] == screen.folder.name
+    pair_and_sentence = {k: chosen["screened"][k] for k in ("min_score", "min_sentence_score")}
+    assert UR.chosen_thresholds(clf, screened=True) == pair_and_sentence
     test = UR.ade_test_sentences(600)
     assert {s.pmid for s in test}.isdisjoint(s.pmid for s in UR.split_by_pmid(UR.read_ade())[0])
-    trained = UR.ade_table(UR.evaluate_ade(test, tagger, clf))
+    assert UR.held_out_scores(screen)["f1"] >= 0.6, "the screen alone, on all held-out sentences"
+    screened = UR.ade_table(UR.evaluate_ade(test, tagger, clf, screen=screen))
+    alone = UR.ade_table(UR.evaluate_ade(test, tagger, clf))
     dictionary = UR.ade_table(UR.evaluate_ade(test, wb.usecases.lexicon_tagger(("Chemical", "Disease")), clf))
-    print(trained.to_string())
+    print("with the screen\n", screened.to_string(), "\nwithout\n", alone.to_string())
     sentence, pairs = "sentence (contains an ADE)", "pair, overlapping spans"
-    assert trained.loc[sentence, "f1"] >= 0.6 and trained.loc[pairs, "f1"] >= 0.45
-    assert trained.loc[sentence, "f1"] > 2 * dictionary.loc[sentence, "f1"]
-    assert trained.loc[pairs, "f1"] >= trained.loc["pair, exact spans", "f1"]
+    assert screened.loc[sentence, "f1"] >= FLOORS["sentence"] and screened.loc[pairs, "f1"] >= FLOORS["pair"]
+    assert screened.loc[sentence, "precision"] > alone.loc[sentence, "precision"], "the screen vetoes wrong sentences"
+    assert alone.loc[sentence, "f1"] > 2 * dictionary.loc[sentence, "f1"]
+    assert screened.loc[pairs, "f1"] >= screened.loc["pair, exact spans", "f1"]
 
 
 @pytest.mark.realdata
@@ -300,3 +369,37 @@ def test_check_sample_draws_supported_pairs_with_their_sentence_id():
     assert {r["evidence"] for r in sample} == {"[ncbi_disease/test/7] QRT1 loss causes Vantry syndrome .",
                                                "[bc2gm/test/12] ZX9 ] in Brivo ."}
     assert UR.check_sample(table, n=1, seed=3) == UR.check_sample(table, n=1, seed=3)  # seeded
+
+
+def test_the_whole_ade_build_in_full_mode_on_an_invented_corpus(tmp_path, monkeypatch):
+    """ADE tagger -> sentence screen -> pair classifier -> thresholds chosen on kept-out IDs, as ``ade_classifier``
+    builds them on a GPU (full sizes), each training capped at two optimizer steps: the code path, not the quality.
+    Invented drug and reaction names only."""
+    import workbench as wb
+
+    drugs, effects = ["Zorbanib", "Quellitol", "Brivotane", "Kellamycin"], ["Vantry rash", "Kellar fever", "Obrin palsy"]
+    rel, neg = [], []
+    for p in range(90):
+        d, e, other = drugs[p % 4], effects[p % 3], effects[(p + 1) % 3]
+        text = f"{d}-induced {e} was seen in patient {p}."
+        rel.append(f"{1000 + p}|{text}|{e}|0|1|{d}|2|3")
+        neg.append(f"{1000 + p} NEG {d} was given for {other} in patient {p}.")
+    write_ade(tmp_path / "shared" / "ade_half", rel, neg)
+    for name, value in {"WORKBENCH_SHARED_DATA": tmp_path / "shared", "WORKBENCH_RUNS": tmp_path / "runs",
+                        "WORKBENCH_FAST": "0", "WORKBENCH_MAX_STEPS": "2"}.items():
+        monkeypatch.setenv(name, str(value))
+    clf = UR.ade_classifier("standin", device="cpu")
+    screen = UR.ade_screen("standin", device="cpu")
+    assert clf.folder.name.startswith("ade-classifier-full-") and screen.folder.name.startswith("ade-screen-full-")
+    assert (tmp_path / "runs" / "ner").is_dir() and clf.folder.parent == screen.folder.parent == tmp_path / "runs" / "re"
+    screen_meta = wb.models.read_meta(screen.folder)
+    fit, dev, test = UR.models._threshold_split()
+    assert screen_meta["train_examples"] == len(fit) and screen_meta["metrics"]["n"] == len(test)  # full: all of them
+    assert screen_meta["epochs"] == wb.run_sizes("usecase-ade-screen", fast=False).epochs
+    threshold = wb.models.read_meta(clf.folder)["threshold"]
+    assert threshold["sentences"] == len(dev) > 0 and threshold["screened"]["screen"] == screen.folder.name
+    assert len(threshold["screened"]["grid"]) == len(UR.ade.THRESHOLDS) * len(UR.ade.SENTENCE_THRESHOLDS)
+    result = UR.evaluate_ade(test, UR.corpus_tagger(UR.ADE, "standin", device="cpu"), clf, screen=screen)
+    assert (result["min_score"], result["min_sentence_score"]) == (threshold["screened"]["min_score"],
+                                                                   threshold["screened"]["min_sentence_score"])
+    assert result["sentences"] == len(test) and result["with_ade"] == len(test) // 2

@@ -235,6 +235,23 @@ def ade_relation_dataset(sentences: Sequence[ADESentence] | None = None, test_fr
     return datasets.DatasetDict(out)
 
 
+def ade_sentence_dataset(sentences: Sequence[ADESentence] | None = None, test_fraction: float = 0.2):
+    """``DatasetDict`` (``train``/``test`` by PubMed ID, as :func:`ade_relation_dataset`) of whole sentences for
+    the sentence screen: ``label`` 1 when the sentence has an annotated drug -> adverse-effect pair, else 0
+    (ADE-NEG). Plain text, no masks: the screen judges the sentence, not a pair. The corpus's own mix (about one
+    sentence in five has an ADE): its decision threshold is chosen later, on sentences it has not seen."""
+    import datasets
+
+    sentences = read_ade() if sentences is None else sentences
+    features = datasets.Features({"id": datasets.Value("string"), "sentence": datasets.Value("string"),
+                                  "label": datasets.ClassLabel(names=["0", "1"]), "pmid": datasets.Value("string")})
+    parts = dict(zip(("train", "test"), split_by_pmid(sentences, test_fraction)))
+    return datasets.DatasetDict({split: datasets.Dataset.from_dict(
+        {"id": [f"{split}-{i}" for i in range(len(part))], "sentence": [s.text for s in part],
+         "label": [int(s.has_ade) for s in part], "pmid": [s.pmid for s in part]}, features=features)
+        for split, part in parts.items()})
+
+
 # ---------------------------------------------------------------- measuring the ADE pipeline
 
 
@@ -283,10 +300,15 @@ def _memo(tagger: Callable) -> Callable:
     return tagged
 
 
-def _pipeline_rows(sentences: Sequence[ADESentence], events, min_score: float) -> list[dict]:
-    """Sentence and pair rows of :func:`evaluate_ade` from the events table, calling ADE at ``min_score``."""
+def _pipeline_rows(sentences: Sequence[ADESentence], events, min_score: float,
+                   min_sentence_score: float = 0.0) -> list[dict]:
+    """Sentence and pair rows of :func:`evaluate_ade` from the events table, calling ADE at ``min_score`` (and,
+    when the events were screened, ``min_sentence_score``)."""
     pred_pairs: list[list] = [[] for _ in sentences]
-    for row in events[events.is_ade & (events.p_ade >= min_score)].itertuples():
+    called = events.is_ade & (events.p_ade >= min_score)
+    if events.p_sentence.notna().any():
+        called &= events.p_sentence.astype(float) >= min_sentence_score
+    for row in events[called].itertuples():
         pair = (tuple(row.drug_span), tuple(row.event_span))
         if pair not in pred_pairs[int(row.doc)]:
             pred_pairs[int(row.doc)].append(pair)
@@ -300,46 +322,55 @@ def _pipeline_rows(sentences: Sequence[ADESentence], events, min_score: float) -
             {"level": "pair, overlapping spans", **pair_scores(pred_pairs, gold_pairs, overlap=True)}]
 
 
-def _events(sentences: Sequence[ADESentence], ner: Callable, classifier, min_score: float):
+def _events(sentences: Sequence[ADESentence], ner: Callable, classifier, min_score: float, screen=None,
+            min_sentence_score: float = 0.0):
     from ..usecases import detect_adverse_events
 
     return detect_adverse_events([{"doc_id": str(i), "text": s.text} for i, s in enumerate(sentences)], ner,
-                                 classifier, min_score=min_score)
+                                 classifier, min_score=min_score, screen=screen, min_sentence_score=min_sentence_score)
 
 
 THRESHOLDS = tuple(round(0.1 + 0.05 * i, 2) for i in range(18)) + (0.97, 0.98, 0.99)
+SENTENCE_THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
 
-def choose_threshold(sentences: Sequence[ADESentence], ner: Callable, classifier,
-                     thresholds: Sequence[float] = THRESHOLDS) -> dict:
+def choose_threshold(sentences: Sequence[ADESentence], ner: Callable, classifier, screen=None,
+                     thresholds: Sequence[float] = THRESHOLDS,
+                     sentence_thresholds: Sequence[float] = SENTENCE_THRESHOLDS) -> dict:
     """The ``min_score`` (least probability of ADE, 0.1 to 0.99) that maximises sentence F1 + overlapping-pair F1
     of the pipeline on ``sentences`` (PubMed IDs kept out of the classifier's training):
-    ``{"min_score", "sentence_f1", "pair_f1", "grid"}``. Ties go to the lower threshold."""
-    events = _events(sentences, _memo(ner), classifier, min(thresholds))
+    ``{"min_score", "sentence_f1", "pair_f1", "sentences", "grid"}``. With a sentence ``screen``, the pair of
+    thresholds (``min_score``, ``min_sentence_score``: 0.05 to 0.95) chosen together. Ties go to lower thresholds."""
+    events = _events(sentences, _memo(ner), classifier, min(thresholds), screen, 0.0)
     grid = []
-    for t in sorted(thresholds):
-        rows = _pipeline_rows(sentences, events, t)
-        grid.append({"min_score": t, "sentence_f1": rows[0]["f1"], "pair_f1": rows[2]["f1"]})
-    best = max(grid, key=lambda g: (g["sentence_f1"] + g["pair_f1"], -g["min_score"]))
+    for s_t in sorted(sentence_thresholds) if screen is not None else [None]:
+        for t in sorted(thresholds):
+            rows = _pipeline_rows(sentences, events, t, s_t or 0.0)
+            point = {"min_score": t} if s_t is None else {"min_score": t, "min_sentence_score": s_t}
+            grid.append({**point, "sentence_f1": rows[0]["f1"], "pair_f1": rows[2]["f1"]})
+    best = max(grid, key=lambda g: (g["sentence_f1"] + g["pair_f1"], -g["min_score"], -g.get("min_sentence_score", 0)))
     return {**best, "sentences": len(sentences), "grid": grid}
 
 
-def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, min_score: float | None = None) -> dict:
+def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, min_score: float | None = None,
+                 screen=None, min_sentence_score: float | None = None) -> dict:
     """``detect_adverse_events`` on ``sentences`` measured at three levels.
 
     ``sentence``: a sentence is flagged when one of its pairs is called an ADE (gold: it has an annotated pair);
     ``pair exact`` / ``pair overlap``: predicted ADE pairs against annotated ones, both spans equal or both
     overlapping (one-to-one); ``drug`` / ``effect`` recall: annotated mentions the tagger found with the right
-    type (exact, overlap). ``min_score``: the classifier's own ``min_score`` (chosen on held-out training PubMed
-    IDs by :func:`ade_classifier`) when it has one, else 0.5. Returns ``{"rows": [...], "events": table,
-    "sentences": n, "min_score": ..., ...}``.
+    type (exact, overlap). Thresholds left as None are the ones chosen when the classifier was trained
+    (:func:`chosen_thresholds`: with or without ``screen``), else 0.5. Returns ``{"rows": [...], "events": table,
+    "sentences": n, "min_score": ..., "min_sentence_score": ..., ...}``.
     """
-    if min_score is None:
-        min_score = getattr(classifier, "min_score", None) or 0.5
+    chosen = chosen_thresholds(classifier, screened=screen is not None)
+    min_score = chosen["min_score"] if min_score is None else min_score
+    if screen is not None:
+        min_sentence_score = chosen["min_sentence_score"] if min_sentence_score is None else min_sentence_score
     ner = _memo(ner)
     texts = [s.text for s in sentences]
-    events = _events(sentences, ner, classifier, min_score)
-    rows = _pipeline_rows(sentences, events, min_score)
+    events = _events(sentences, ner, classifier, min_score, screen, min_sentence_score or 0.0)
+    rows = _pipeline_rows(sentences, events, min_score, min_sentence_score or 0.0)
     tagged = ner(texts)
     for label, what in ((DRUG, "drugs"), (EFFECT, "effects")):
         found = [[(e["start"], e["end"]) for e in ents if e["label"] == label] for ents in tagged]
@@ -352,7 +383,23 @@ def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, mi
                      "f1": None, "predicted": None, "gold": n_gold, "matched": exact,
                      "recall_overlap": round(over / n_gold, 3) if n_gold else 0.0})
     return {"rows": rows, "events": events, "sentences": len(sentences),
-            "with_ade": sum(s.has_ade for s in sentences), "min_score": min_score}
+            "with_ade": sum(s.has_ade for s in sentences), "min_score": min_score,
+            "min_sentence_score": min_sentence_score}
+
+
+def chosen_thresholds(classifier, screened: bool = False) -> dict:
+    """The thresholds chosen for ``classifier`` when it was trained (:func:`choose_threshold`, saved in its
+    ``workbench_model.json``): ``{"min_score"}``, or with ``screened`` the pair chosen together with the sentence
+    screen, ``{"min_score", "min_sentence_score"}``. 0.5 for whatever was not chosen."""
+    from ..models import read_meta
+
+    folder = getattr(classifier, "folder", None)
+    threshold = (read_meta(folder).get("threshold") or {}) if folder else {}
+    if screened:
+        threshold = threshold.get("screened") or {}
+        return {key: threshold.get(key, 0.5) for key in ("min_score", "min_sentence_score")}
+    own = getattr(classifier, "min_score", None)
+    return {"min_score": own if own is not None else threshold.get("min_score", 0.5)}
 
 
 def ade_test_sentences(max_sentences: int | None = None, balanced: bool = False, seed: int = 42) -> list[ADESentence]:

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..taggers import combine_taggers
-from .ade import (ADE, DRUG, EFFECT, TAGGER_TYPES, ade_ner_dataset, ade_relation_dataset, choose_threshold, read_ade,
-                  split_by_pmid)
+from .ade import (ADE, DRUG, EFFECT, TAGGER_TYPES, ade_ner_dataset, ade_relation_dataset, ade_sentence_dataset,
+                  choose_threshold, read_ade, split_by_pmid)
 
-THRESHOLD_FRACTION = 0.15  # of the training PubMed IDs, kept out of the ADE classifier to choose its threshold
+THRESHOLD_FRACTION = 0.15  # of the training PubMed IDs, kept out of the ADE classifier and screen to choose thresholds
 
 
 # ---------------------------------------------------------------- cached models trained on real corpora
@@ -97,6 +97,39 @@ def real_tagger(sources: Sequence[tuple[str, Sequence[str]]] = (("bc5cdr_typed",
     return tagger
 
 
+def _threshold_split():
+    """``(fit, dev, test)`` ADE sentences: the training PubMed IDs the classifier and screen learn from, those kept
+    out of their training to choose thresholds on (:data:`THRESHOLD_FRACTION`), and the held-out IDs."""
+    train_s, test_s = split_by_pmid(read_ade())
+    fit_s, dev_s = split_by_pmid(train_s, THRESHOLD_FRACTION, salt="threshold")
+    return fit_s, dev_s, test_s
+
+
+def ade_screen(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
+    """The ADE sentence screen: a sentence classifier (does this sentence report an adverse drug event?) fine-tuned
+    on the sentences of the training PubMed IDs of ``ade_half`` (:func:`ade_sentence_dataset`), the same recipe as
+    the relation classifier on plain text; cached under ``runs/re``; sizes ``wb.run_sizes("usecase-ade-screen")``.
+
+    The sentences kept out of the ADE classifier's training (:data:`THRESHOLD_FRACTION`) are kept out of its
+    training too: its threshold is chosen there, together with the classifier's (:func:`ade_classifier`,
+    :func:`chosen_thresholds`). Its scores on the held-out IDs' sentences are in ``meta["metrics"]``. To retrain
+    it, retrain the classifier (``ade_classifier(retrain=True)``), which retrains it first: thresholds chosen
+    with one screen do not fit another.
+    """
+    from .. import training
+    from ..env import run_sizes
+    from ..relations import RelationClassifier, train_relation_classifier
+
+    def build(folder: Path) -> None:
+        fit_s, _, test_s = _threshold_split()
+        train_relation_classifier(ade_sentence_dataset(fit_s + test_s), model, folder,
+                                  sizes=run_sizes("usecase-ade-screen"), entity_types=())
+
+    folder = training.cached_model(f"ade-screen-{_mode()}", model, build, retrain=retrain, task="re",
+                                   data="ade_half sentences (training PubMed IDs)")
+    return RelationClassifier.from_pretrained(folder, device=device)
+
+
 def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | None = "auto"):
     """An ADE relation classifier fine-tuned on the training PubMed IDs of ``ade_half`` (masks
     ``@CHEMICAL$``/``@DISEASE$``), cached under ``runs/re``; sizes ``wb.run_sizes("usecase-re")``.
@@ -105,8 +138,11 @@ def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | 
     training sentences. :data:`THRESHOLD_FRACTION` of the training PubMed IDs is kept out of its training:
     the whole pipeline (that tagger + this classifier) runs on their sentences, and the ``min_score`` with the
     best sentence F1 + pair F1 there is saved with the model (``classifier.min_score``, used by
-    :func:`evaluate_ade`; the grid is in ``workbench_model.json`` under ``threshold``). The tagger was trained on
-    all training IDs, these included, so the F1 it reaches there is optimistic; the held-out IDs stay untouched.
+    :func:`evaluate_ade`; the grid is in ``workbench_model.json`` under ``threshold``); so are the two thresholds
+    chosen together with the sentence screen (:func:`ade_screen`, trained first; ``threshold["screened"]``,
+    read by :func:`chosen_thresholds`). ``retrain`` retrains the screen too, so the two never disagree. The tagger
+    was trained on all training IDs, these included, so the F1 it reaches there is optimistic; the held-out IDs
+    stay untouched.
     """
     from .. import training
     from ..env import run_sizes
@@ -115,14 +151,17 @@ def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | 
 
     def build(folder: Path) -> None:
         tagger = corpus_tagger(ADE, model, device=device)
-        train_s, test_s = split_by_pmid(read_ade())
-        fit_s, dev_s = split_by_pmid(train_s, THRESHOLD_FRACTION, salt="threshold")
+        screen = ade_screen(model, retrain=retrain, device=device)
+        fit_s, dev_s, test_s = _threshold_split()
         data = ade_relation_dataset(fit_s + test_s, tagger=tagger)  # same PubMed-ID split: test stays test
         train_relation_classifier(data, model, folder, sizes=run_sizes("usecase-re"), entity_types=(DRUG, EFFECT))
-        threshold = choose_threshold(dev_s, tagger, RelationClassifier.from_pretrained(folder, device=device))
+        classifier = RelationClassifier.from_pretrained(folder, device=device)
+        where = f"{len(dev_s)} sentences of training PubMed IDs kept out of the classifier's training"
+        threshold = {**choose_threshold(dev_s, tagger, classifier), "chosen_on": where}
+        screened = choose_threshold(dev_s, tagger, classifier, screen=screen)
+        threshold["screened"] = {**screened, "screen": screen.folder.name, "chosen_on": where + " and the screen's"}
         meta = read_meta(folder)
-        meta["threshold"] = {**threshold, "chosen_on": f"{threshold['sentences']} sentences of training PubMed IDs "
-                                                         f"kept out of the classifier's training"}
+        meta["threshold"] = threshold
         write_meta(folder, meta)
 
     folder = training.cached_model(f"ade-classifier-{_mode()}", model, build, retrain=retrain, task="re",
