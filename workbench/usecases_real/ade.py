@@ -288,7 +288,8 @@ def pair_scores(pred: Sequence[Sequence], gold: Sequence[Sequence], overlap: boo
     return {**prf(tp, n_pred, tp, n_gold), "predicted": n_pred, "gold": n_gold, "matched": tp}
 
 
-def _memo(tagger: Callable) -> Callable:
+def memo_tagger(tagger: Callable) -> Callable:
+    """``tagger`` that tags each distinct text once and remembers the result."""
     cache: dict[str, list] = {}
 
     def tagged(texts):
@@ -341,7 +342,7 @@ def choose_threshold(sentences: Sequence[ADESentence], ner: Callable, classifier
     of the pipeline on ``sentences`` (PubMed IDs kept out of the classifier's training):
     ``{"min_score", "sentence_f1", "pair_f1", "sentences", "grid"}``. With a sentence ``screen``, the pair of
     thresholds (``min_score``, ``min_sentence_score``: 0.05 to 0.95) chosen together. Ties go to lower thresholds."""
-    events = _events(sentences, _memo(ner), classifier, min(thresholds), screen, 0.0)
+    events = _events(sentences, memo_tagger(ner), classifier, min(thresholds), screen, 0.0)
     grid = []
     for s_t in sorted(sentence_thresholds) if screen is not None else [None]:
         for t in sorted(thresholds):
@@ -367,7 +368,7 @@ def evaluate_ade(sentences: Sequence[ADESentence], ner: Callable, classifier, mi
     min_score = chosen["min_score"] if min_score is None else min_score
     if screen is not None:
         min_sentence_score = chosen["min_sentence_score"] if min_sentence_score is None else min_sentence_score
-    ner = _memo(ner)
+    ner = memo_tagger(ner)
     texts = [s.text for s in sentences]
     events = _events(sentences, ner, classifier, min_score, screen, min_sentence_score or 0.0)
     rows = _pipeline_rows(sentences, events, min_score, min_sentence_score or 0.0)

@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 from ..taggers import combine_taggers
 from .ade import (ADE, DRUG, EFFECT, TAGGER_TYPES, ade_ner_dataset, ade_relation_dataset, ade_sentence_dataset,
-                  choose_threshold, read_ade, split_by_pmid)
+                  choose_threshold, memo_tagger, read_ade, split_by_pmid)
 
 THRESHOLD_FRACTION = 0.15  # of the training PubMed IDs, kept out of the ADE classifier and screen to choose thresholds
 
@@ -157,8 +157,9 @@ def ade_classifier(model: str = "biobert", retrain: bool = False, device: str | 
         train_relation_classifier(data, model, folder, sizes=run_sizes("usecase-re"), entity_types=(DRUG, EFFECT))
         classifier = RelationClassifier.from_pretrained(folder, device=device)
         where = f"{len(dev_s)} sentences of training PubMed IDs kept out of the classifier's training"
-        threshold = {**choose_threshold(dev_s, tagger, classifier), "chosen_on": where}
-        screened = choose_threshold(dev_s, tagger, classifier, screen=screen)
+        dev_tagger = memo_tagger(tagger)  # the two choices below tag the same sentences: once is enough
+        threshold = {**choose_threshold(dev_s, dev_tagger, classifier), "chosen_on": where}
+        screened = choose_threshold(dev_s, dev_tagger, classifier, screen=screen)
         threshold["screened"] = {**screened, "screen": screen.folder.name, "chosen_on": where + " and the screen's"}
         meta = read_meta(folder)
         meta["threshold"] = threshold
