@@ -101,7 +101,6 @@ def test_download_checks_and_caches(tmp_path, places, serve, monkeypatch):
     ds = data.load_corpus("ncbi_disease")
     assert {k: len(v) for k, v in ds.items()} == {"train": 2, "devel": 1, "test": 3}
     assert data.entity_counts(ds["test"]) == {"Disease": 2}
-    assert data.shared_corpus("ncbi_disease") == folder  # the older name resolves the same way
     assert len(requested) == 3, "cached files are not downloaded again"
     corpora.download_corpus("ncbi_disease", force=True, progress=False)
     assert len(requested) == 6
@@ -155,16 +154,65 @@ def test_offline_does_not_try_and_says_what_to_do(places, monkeypatch):
     assert isinstance(err.value, FileNotFoundError)
 
 
-def test_no_server_is_a_clear_error(places, monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE")
+def closed_port() -> int:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_mirror_is_known_before_any_transfer(places, monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    port = closed_port()
     monkeypatch.setenv(corpora.MIRROR_ENV, f"http://127.0.0.1:{port}")
-    with pytest.raises(corpora.DownloadError, match=rf"ncbi_disease/train.tsv: transfer from "
-                                                    rf"http://127.0.0.1:{port}/ncbi_disease/train.tsv failed"):
+    fetched = []
+    monkeypatch.setattr(corpora, "_fetch", lambda *a, **k: fetched.append(a))
+    with pytest.raises(corpora.CorpusUnavailable) as err:
         data.corpus_dir("ncbi_disease")
-    assert files_under(places[1]) == []
+    assert f"the download source http://127.0.0.1:{port}/ cannot be reached" in str(err.value)
+    assert "refused" in err.value.reason.lower(), err.value.reason
+    assert "python -m workbench data download ncbi_disease" in str(err.value)
+    assert fetched == [] and files_under(places[1]) == []
+
+
+def test_the_default_source_is_checked_through_the_proxy(places, monkeypatch, capsys):
+    """A newcomer offline: no offline variable, no mirror, the source unreachable (here: through a proxy that
+    refuses) -- the same outcome as the offline variables, and corpus_or_sample says so in one line."""
+    for var in ("HF_HUB_OFFLINE", "WORKBENCH_OFFLINE", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    for var in ("HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(var, f"http://127.0.0.1:{closed_port()}")
+    corpora.source_problem.cache_clear()
+    monkeypatch.setattr(corpora, "_fetch", lambda *a, **k: pytest.fail("no transfer may start"))
+    with pytest.raises(corpora.CorpusUnavailable, match="https://raw.githubusercontent.com/ cannot be reached"):
+        corpora.download_corpus("gad", progress=False)
+    assert data.corpus_or_sample("ncbi_disease") == "sample"
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1, out
+    assert out.startswith("ncbi_disease: not on this machine, and the download source "
+                          "https://raw.githubusercontent.com/ cannot be reached")
+    assert "python -m workbench data download ncbi_disease" in out and "WORKBENCH_SHARED_DATA" in out
+    corpora.source_problem.cache_clear()
+
+
+def test_a_stalled_name_lookup_does_not_hold_the_caller(monkeypatch):
+    import time
+
+    def stall(*args, **kwargs):
+        time.sleep(5)
+        raise socket.gaierror("no answer")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stall)
+    start = time.perf_counter()
+    assert corpora.source_problem("http://stalled.invalid/", timeout=0.3) == "no answer within 0.3 s"
+    assert time.perf_counter() - start < 2
+    corpora.source_problem.cache_clear()
+
+
+def test_a_reachable_mirror_is_asked_once(tmp_path, places, serve, monkeypatch):
+    monkeypatch.setitem(corpora.REGISTRY, "ncbi_disease", toy_corpus(tmp_path / "site"))
+    url, requested = serve(tmp_path / "site")
+    assert corpora.source_problem(url + "/") is None, "any HTTP answer means reachable (here a 200 listing)"
+    assert corpora.source_problem(url + "/no/such/folder/") is None, "a 404 is an answer too"
 
 
 def test_resolution_order(tmp_path, places, monkeypatch):
@@ -186,7 +234,7 @@ def test_resolution_order(tmp_path, places, monkeypatch):
         data.corpus_dir("ncbi_disease", tmp_path / "nowhere")
     with pytest.raises(FileNotFoundError, match="python -m workbench data download bc2gm"):
         data.corpus_dir("bc2gm", download=False)
-    with pytest.raises(FileNotFoundError, match="cannot be downloaded: a split derived"):
+    with pytest.raises(FileNotFoundError, match="it cannot be downloaded: a split derived"):
         data.corpus_dir("ade_half")
 
 

@@ -149,7 +149,7 @@ def test_shared_corpus_missing_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv(data.SHARED_ENV, str(tmp_path))
     monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "cache"))  # not in a download cache either (offline)
     with pytest.raises(FileNotFoundError, match="WORKBENCH_SHARED_DATA"):
-        data.shared_corpus("ncbi_disease")
+        data.corpus_dir("ncbi_disease")
 
 
 @pytest.mark.realdata
@@ -167,8 +167,12 @@ def test_corpus_or_sample_falls_back_offline_and_says_so(monkeypatch, tmp_path, 
     monkeypatch.delenv("WORKBENCH_CORPUS_MIRROR", raising=False)  # offline (conftest): nothing can be fetched
     assert data.corpus_or_sample("ncbi_disease") == "sample"
     out = capsys.readouterr().out
-    assert "ncbi_disease is not available" in out and "results are labelled 'sample'" in out
+    assert out.count("\n") == 1 and out.startswith("ncbi_disease: not on this machine, and offline mode is on"), out
+    assert "results labelled 'sample'" in out and "python -m workbench data download ncbi_disease" in out
+    assert data.load_corpus("sample")["train"].num_rows == data.load_ner_sample()["train"].num_rows
     assert data.corpus_or_sample("ade_half") == "sample"  # derived split: only ever in the shared folder
+    out = capsys.readouterr().out
+    assert "it cannot be downloaded" in out and "data download" not in out, out
     assert data.corpus_or_sample("sample") == "sample"
     with pytest.raises(ValueError, match="unknown corpus 'ncbi'"):
         data.corpus_or_sample("ncbi")

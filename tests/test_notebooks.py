@@ -353,3 +353,26 @@ def test_readme_figures_are_sourced_in_their_notebook():
         assert not missing, f"README quotes {missing} for notebook {named.group(1)}, not in its References cell"
         checked += len(figures)
     assert checked >= 9, "the README's published figures were not found"
+
+
+CORPUS_CALLS = re.compile(r"load_corpus|corpus_dir|load_bioasq_folder|load_re_dataset|locate_corpus")
+HAND_CAUGHT = re.compile(r"except\s*\(?[^:]*(OSError|FileNotFoundError|DownloadError|CorpusUnavailable|Exception)\b")
+
+
+def hand_caught_corpus_errors(nb_cells) -> list[int]:
+    """Code cells (the setup cell aside) that load a real corpus inside a hand-written ``except``."""
+    return [i for i, c in enumerate(nb_cells) if c["cell_type"] == "code" and "install_on_colab" not in source(c)
+            and CORPUS_CALLS.search(source(c)) and HAND_CAUGHT.search(source(c))]
+
+
+def test_the_corpus_rule_catches_a_hand_written_fallback():
+    bad = _cells(("code", 'try:\n    ds = wb.data.load_corpus("ncbi_disease")\nexcept FileNotFoundError:\n    ds = None'))
+    good = _cells(("code", 'ds = wb.data.load_corpus(wb.data.corpus_or_sample("ncbi_disease"))'))
+    assert hand_caught_corpus_errors(bad) == [0] and hand_caught_corpus_errors(good) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_real_corpora_are_chosen_by_the_one_rule(path):
+    """No notebook catches exception types by hand to fall back from a real corpus: wb.data.corpus_or_sample
+    decides (issue 24: a hand-written `except FileNotFoundError` missed the offline DownloadError)."""
+    assert hand_caught_corpus_errors(cells(path)) == [], "use wb.data.corpus_or_sample(name) instead"

@@ -20,7 +20,10 @@ not a file anyone publishes, so it exists only in the shared folder. The licence
 
 Environment: ``WORKBENCH_CORPUS_MIRROR=http://host:port`` fetches ``{mirror}/{corpus}/{file}`` instead
 (a local copy of the shared layout, e.g. served by ``python -m http.server``); ``HF_HUB_OFFLINE=1`` or
-``WORKBENCH_OFFLINE=1`` without a mirror forbids any download.
+``WORKBENCH_OFFLINE=1`` without a mirror forbids any download. Before the first download a short reachability
+check asks the source (the mirror when one is set, else GitHub's raw-file host; proxies honoured): when it does
+not answer, nothing is attempted and :class:`CorpusUnavailable` says so -- the same outcome as the offline
+variables, at once instead of a stalled transfer per file.
 """
 from __future__ import annotations
 
@@ -29,9 +32,12 @@ import hashlib
 import http.client
 import os
 import tempfile
+import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import WorkbenchError
@@ -54,7 +60,14 @@ class DownloadError(WorkbenchError, OSError):
 
 
 class CorpusUnavailable(WorkbenchError, FileNotFoundError):
-    """The corpus is not on this machine and may not be downloaded (offline)."""
+    """The corpus is not on this machine and cannot be had now (offline, source unreachable, not downloadable).
+
+    ``reason`` is the short why (one clause), ``str(err)`` the whole message with what to do.
+    """
+
+    def __init__(self, message: str, reason: str = ""):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass(frozen=True)
@@ -176,15 +189,62 @@ def download_corpus(name: str, *, force: bool = False, cache: str | Path | None 
         return folder
     mirror = mirror or mirror_url()
     if offline() and not mirror:
-        raise CorpusUnavailable(
-            f"corpus {name!r} is not on this machine and offline mode is on "
-            f"({'/'.join(OFFLINE_ENVS)} set), so it is not downloaded. Either run "
-            f"`python -m workbench data download {name}` with the internet on (unset {'/'.join(OFFLINE_ENVS)}), "
-            f"or set {SHARED_ENV} to a folder holding {name}/ (the ../shared/data layout), "
-            f"or {MIRROR_ENV} to a server of that folder.")
+        raise unavailable(name, f"not on this machine, and offline mode is on ({'/'.join(OFFLINE_ENVS)} set)")
+    source = source_of(corpus, mirror)
+    problem = source_problem(source)
+    if problem:
+        raise unavailable(name, f"not on this machine, and the download source {source} cannot be reached ({problem})")
     for f in todo:
         _fetch(corpus.url(f, mirror), folder / f.path, f, name, progress)
     return folder
+
+
+def source_of(corpus: Corpus, mirror: str | None = None) -> str:
+    """The address checked before a download: the mirror, or the scheme and host of the corpus's files."""
+    if mirror:
+        return mirror.rstrip("/") + "/"
+    parts = urllib.parse.urlsplit(corpus.url(corpus.files[0]))
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def source_problem(url: str, timeout: float = 5.0) -> str | None:
+    """Why ``url`` cannot be reached now (refused, no DNS answer, proxy error, no answer within ``timeout``
+    seconds), or None when it answers at all (any HTTP status counts). Remembered per address for the
+    process; forget with ``source_problem.cache_clear()`` (e.g. after reconnecting)."""
+    return _probe(url, float(timeout))
+
+
+@lru_cache(maxsize=16)
+def _probe(url: str, timeout: float) -> str | None:
+    answer: list[str | None] = []
+
+    def ask() -> None:  # urllib: the proxies (HTTPS_PROXY, NO_PROXY) and certificates the download uses
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+                answer.append(None)
+        except urllib.error.HTTPError:
+            answer.append(None)  # the server answered: reachable
+        except (OSError, http.client.HTTPException, ValueError) as err:
+            answer.append(str(getattr(err, "reason", None) or err) or type(err).__name__)
+
+    # In a thread, so a name lookup that stalls (no DNS answer offline) cannot hold the caller past ``timeout``.
+    worker = threading.Thread(target=ask, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return answer[0] if answer else f"no answer within {timeout:g} s"
+
+
+source_problem.cache_clear = _probe.cache_clear
+
+
+def unavailable(name: str, reason: str) -> CorpusUnavailable:
+    """The error for a corpus that is not here and cannot be had now: ``reason``, then what to do."""
+    fix = (f"run `python -m workbench data download {name}` where the internet can be reached, "
+           if name in REGISTRY else "")
+    return CorpusUnavailable(
+        f"corpus {name!r}: {reason}. To use it, {fix}"
+        f"set {SHARED_ENV} to a folder holding {name}/ (the ../shared/data layout)"
+        + (f", or {MIRROR_ENV} to a server of that folder." if name in REGISTRY else "."), reason=reason)
 
 
 def _fetch(url: str, dest: Path, file: CorpusFile, corpus: str, progress: bool, timeout: float = 60) -> Path:

@@ -58,7 +58,9 @@ def corpus_dir(name: str, path: str | Path | None = None, download: bool = True)
 
     Looks in order at: ``path`` (the corpus folder itself, when given), ``$WORKBENCH_SHARED_DATA/<name>``
     (default ``../shared/data`` beside the project), the download cache (:func:`workbench.corpora.cache_dir`),
-    then downloads it when ``download`` is true (see :mod:`workbench.corpora`). Clear error otherwise.
+    then downloads it when ``download`` is true (see :mod:`workbench.corpora`). When it cannot be had,
+    :class:`~workbench.corpora.CorpusUnavailable` (a ``FileNotFoundError``) says why and what to do; a
+    download that starts and fails is a :class:`~workbench.corpora.DownloadError`.
     """
     from . import corpora
 
@@ -70,40 +72,43 @@ def corpus_dir(name: str, path: str | Path | None = None, download: bool = True)
     found = locate_corpus(name)
     if found is not None:
         return found
-    where = f"not found at {shared_data_dir() / name} (set {SHARED_ENV} to the folder of the real corpora)"
+    if name not in corpora.REGISTRY and name not in corpora.NOT_DOWNLOADABLE:
+        raise ValueError(f"unknown corpus {name!r}; real corpora: "
+                         f"{', '.join([*corpora.REGISTRY, *corpora.NOT_DOWNLOADABLE])}")
+    where = f"not in {shared_data_dir() / name}"
     if name not in corpora.REGISTRY:
-        reason = corpora.NOT_DOWNLOADABLE.get(name, f"the downloadable ones are {', '.join(corpora.REGISTRY)}")
-        raise FileNotFoundError(f"real corpus {name!r} {where}; it cannot be downloaded: {reason}")
+        raise corpora.unavailable(name, f"{where}, and it cannot be downloaded: {corpora.NOT_DOWNLOADABLE[name]}")
     if not download:
-        raise FileNotFoundError(f"real corpus {name!r} {where} nor in the cache {corpora.cache_dir()}; "
-                                f"run `python -m workbench data download {name}` or pass download=True")
+        raise corpora.unavailable(name, f"{where} nor in the cache {corpora.cache_dir()} (download=False)")
     return corpora.download_corpus(name)
 
 
 def corpus_or_sample(name: str, download: bool = True) -> str:
-    """``name`` when that real corpus is here (or, with ``download``, could be fetched now), else ``"sample"``.
+    """``name`` when that real corpus is here or can be fetched now, else ``"sample"`` -- the one rule every
+    notebook uses to choose its data.
 
-    For notebooks: full mode asks for a real corpus and must not crash offline for want of it. When the
-    corpus cannot be had, this says why and that the project sample runs instead, so the results can be
-    labelled with the data that actually ran. ``"sample"`` is returned as is; an unknown name is an error.
+    Found means: in the shared folder, in the download cache, or downloaded now (``download``; skipped at
+    once when offline or when the download source does not answer). Otherwise one printed line says why and
+    how to get the real corpus, and the caller runs the project sample, labelled ``"sample"``. A download
+    that starts and fails (e.g. a checksum mismatch) is reported the same way. ``"sample"`` is returned as is.
     """
     from . import corpora
 
     if name == "sample":
         return name
-    if name not in corpora.REGISTRY and name not in corpora.NOT_DOWNLOADABLE:
-        raise ValueError(f"unknown corpus {name!r}; real corpora: {', '.join(corpora.REGISTRY)}, or 'sample'")
     try:
         corpus_dir(name, download=download)
-    except OSError as err:  # not here and offline (FileNotFoundError), or a failed download (DownloadError)
-        print(f"{name} is not available: {err}\n-> using the project sample instead; results are labelled 'sample'.")
-        return "sample"
-    return name
-
-
-def shared_corpus(name: str) -> Path:
-    """Older name of :func:`corpus_dir` (shared folder, cache, then download)."""
-    return corpus_dir(name)
+    except corpora.CorpusUnavailable as err:
+        reason = err.reason
+    except corpora.DownloadError as err:
+        reason = f"its download failed ({err})"
+    else:
+        return name
+    fix = (f"`python -m workbench data download {name}` with the internet on, or " if name in corpora.REGISTRY
+           else "")
+    print(f"{name}: {reason}. Using the project sample instead (results labelled 'sample'); "
+          f"for the real corpus: {fix}set {SHARED_ENV} to a folder holding {name}/.")
+    return "sample"
 
 
 def read_data_text(path: str | Path) -> str:
@@ -306,7 +311,10 @@ _BARE_TAG_TYPES = {"ncbi_disease": "Disease", "bc2gm": "Gene"}
 
 def load_corpus(name: str, path: str | Path | None = None, download: bool = True, **kwargs):
     """A real NER corpus as a ``DatasetDict``: ``ncbi_disease`` (bare tags read as Disease), ``bc5cdr_typed``
-    or ``bc2gm`` (read as Gene). Found or fetched by :func:`corpus_dir` (same ``path``/``download``)."""
+    or ``bc2gm`` (read as Gene); ``"sample"`` is the project sample, so ``load_corpus(corpus_or_sample(name))``
+    always loads. Found or fetched by :func:`corpus_dir` (same ``path``/``download``)."""
+    if name == "sample" and path is None:
+        return load_ner_sample(**kwargs)
     if name in _BARE_TAG_TYPES:
         kwargs.setdefault("entity_type", _BARE_TAG_TYPES[name])
     return load_ner_dataset(corpus_dir(name, path, download), **kwargs)
