@@ -342,8 +342,13 @@ def test_cli_train_evaluate_predict(tmp_path, trained, monkeypatch, capsys):
     assert main(["ner", "train", "--data", str(folder), "--model", "standin", "--out", str(out), "--epochs", "1",
                  "--batch-size", "8", "--max-length", "32", "--entity-type", "Disease", "--group-by-length",
                  "--warmup", "0.1"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    summary = json.loads(printed.out)
     assert summary["labels"] == ["O", "B-Disease", "I-Disease"] and "f1" in summary["test"]
+    used = {"train_used": 12, "train_total": 12, "dev_used": 12, "dev_total": 12}  # no --max-train-samples: all
+    assert {k: summary[k] for k in used} == used and "training on all 12 sentences" in printed.err
+    meta = json.loads((out / "workbench_model.json").read_text())
+    assert {k: meta[k] for k in used} == used and meta["batch_size"] == 8 and meta["learning_rate"] == 5e-5
 
     assert main(["ner", "evaluate", "--data", str(folder), "--model", str(out), "--split", "devel"]) == 0
     metrics = json.loads(capsys.readouterr().out)
@@ -359,6 +364,16 @@ def test_cli_train_evaluate_predict(tmp_path, trained, monkeypatch, capsys):
 
     assert main(["ner", "evaluate", "--data", str(tmp_path / "nowhere"), "--model", str(out)]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+    capped = tmp_path / "capped"
+    assert main(["ner", "train", "--data", str(folder), "--model", "standin", "--out", str(capped), "--epochs", "1",
+                 "--max-length", "32", "--entity-type", "Disease", "--max-train-samples", "5"]) == 0
+    printed = capsys.readouterr()
+    summary = json.loads(printed.out)
+    assert (summary["train_used"], summary["train_total"], summary["dev_used"]) == (5, 12, 12)
+    cap_lines = [x for x in printed.err.splitlines() if x.startswith("training on 5 of 12 sentences")]
+    assert len(cap_lines) == 1 and "(max_train_samples=5)" in cap_lines[0] and "--max-train-samples" in cap_lines[0]
+    assert json.loads((capped / "workbench_model.json").read_text())["train_used"] == 5
 
 
 # ---------------------------------------------------------------- real data
@@ -384,11 +399,11 @@ def test_cli_on_a_shared_corpus(shared_data, tmp_path, capsys):
     """train -> evaluate -> predict on NCBI-disease as the README shows (tiny budget; bare tags typed Disease)."""
     from workbench.cli import main
 
-    folder, out = str(wb.data.shared_corpus("ncbi_disease")), tmp_path / "ncbi"
+    folder, out = str(wb.data.corpus_dir("ncbi_disease")), tmp_path / "ncbi"
     assert main(["ner", "train", "--data", folder, "--model", "standin", "--entity-type", "Disease", "--out", str(out),
-                 "--epochs", "1", "--max-train-samples", "48", "--max-eval-samples", "32", "--max-length", "64"]) == 0
+                 "--fast", "--epochs", "1", "--max-train-samples", "48", "--max-eval-samples", "32", "--max-length", "64"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["labels"] == ["O", "B-Disease", "I-Disease"]
+    assert summary["labels"] == ["O", "B-Disease", "I-Disease"] and summary["train_used"] == 48
     assert summary["test"]["sentences"] == 940 and set(summary["test"]["per_type"]) <= {"Disease"}
 
     assert main(["ner", "evaluate", "--data", folder, "--model", str(out), "--split", "devel",

@@ -397,6 +397,7 @@ def tiny_run(tmp_path_factory, standin_dir):
 def test_short_training_run_saves_a_reloadable_model(tiny_run):
     assert tiny_run.metrics["model"].startswith("stand-in") and "BioBERT" not in tiny_run.metrics["model"].replace("not BioBERT", "")
     assert tiny_run.settings["train_examples"] == 48 and tiny_run.settings["max_length"] == 128
+    assert tiny_run.data_used == {"train_used": 48, "train_total": 582, "dev_used": 16, "dev_total": 169}
     losses = [h["loss"] for h in tiny_run.history if "loss" in h]
     assert losses and np.isfinite(losses).all()
     assert 0 <= tiny_run.dev["exact_match"] <= tiny_run.dev["f1"] <= 100
@@ -455,8 +456,21 @@ def test_cli_train(tmp_path, capsys, standin_dir):
         for i in range(4)]}]))
     assert cli.main(["qa", "train", "--model", "standin", "--data", str(train), "--dev", str(train), "--out",
                      str(tmp_path / "m"), "--epochs", "1", "--batch-size", "4", "--max-length", "64"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    out = json.loads(printed.out)
     assert out["train_examples"] == 4 and "exact_match" in out and Path(out["saved_to"]).is_dir()
+    used = {"train_used": 4, "train_total": 4, "dev_used": 4, "dev_total": 4}  # no --max-train-samples: all of them
+    assert {k: out[k] for k in used} == used and "training on all 4 questions, dev all 4 questions" in printed.err
+    meta = json.loads((tmp_path / "m" / "workbench_model.json").read_text())
+    assert {k: meta[k] for k in used} == used
+    assert cli.main(["qa", "train", "--model", "standin", "--data", str(train), "--dev", str(train), "--out",
+                     str(tmp_path / "m2"), "--epochs", "1", "--max-length", "64", "--max-train-samples", "2",
+                     "--all-samples"]) == 0
+    printed = capsys.readouterr()
+    out = json.loads(printed.out)
+    assert (out["train_used"], out["train_total"], out["dev_used"]) == (2, 4, 4)
+    assert "training on 2 of 4 questions (max_train_samples=2)" in printed.err
+    assert "--all-samples is the default now" in printed.err, "the retired flag is accepted and says so"
 
 
 # ---------------------------------------------------------------- the project sample and real data

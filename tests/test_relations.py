@@ -317,6 +317,7 @@ def tiny_run(tmp_path_factory):
 
 def test_short_fine_tuning_learns_and_reports_the_model(tiny_run):
     m = tiny_run.metrics
+    assert tiny_run.data_used == {"train_used": 64, "train_total": 320, "dev_used": 40, "dev_total": 40}
     assert m["model"].startswith("stand-in") and "BioBERT" in m["model"]  # "(not BioBERT)"
     assert m["n"] == 40 and m["convention"].startswith("positive class")
     losses = [h["loss"] for h in tiny_run.trainer.state.log_history if "loss" in h]
@@ -345,11 +346,32 @@ def test_extract_relations_with_the_trained_classifier(tiny_run):
     assert r["label"] in ("0", "1") and 0.5 <= r["score"] <= 1.0
 
 
+def test_cli_train_uses_the_whole_training_split_by_default(tmp_path, capsys):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write(folder / "train.tsv", "".join(f"@GENE$ variant {i} raises @DISEASE$ risk.\t{i % 2}\n" for i in range(10)))
+    write(folder / "test.tsv", "index\tsentence\tlabel\n" + "".join(f"{i}\t@GENE$ in @DISEASE$ {i}.\t{i % 2}\n"
+                                                                   for i in range(4)))
+    out = tmp_path / "model"
+    assert cli.main(["re", "train", "--data", str(folder), "--model", "standin", "--out", str(out), "--epochs", "1",
+                     "--max-length", "32"]) == 0
+    printed = capsys.readouterr()
+    used = {"train_used": 10, "train_total": 10, "dev_used": 4, "dev_total": 4}
+    summary = json.loads(printed.out)
+    assert {k: summary[k] for k in used} == used and "training on all 10 sentences, test all 4" in printed.err
+    meta = json.loads((out / "workbench_model.json").read_text())
+    assert {k: meta[k] for k in used} == used and meta["batch_size"] == 32  # the full recipe, not fast mode's
+
+
 def test_cli_train_evaluate_predict(tmp_path, capsys):
     out = tmp_path / "model"
     assert cli.main(["re", "train", "--data", "sample:gene_disease", "--model", "standin", "--out", str(out),
                      "--epochs", "1", "--max-train-samples", "32", "--batch-size", "16", "--max-length", "48"]) == 0
-    assert "F1" in capsys.readouterr().out and (out / "config.json").exists()
+    printed = capsys.readouterr()
+    summary = json.loads(printed.out)
+    assert 0 <= summary["test"]["f1"] <= 1 and summary["test"]["n"] == 100 and (out / "config.json").exists()
+    assert [summary[k] for k in ("train_used", "train_total", "dev_used", "dev_total")] == [32, 320, 100, 100]
+    assert "training on 32 of 320 sentences (max_train_samples=32), test all 100 sentences" in printed.err
     assert cli.main(["re", "evaluate", "--model", str(out), "--data", "sample:gene_disease", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 100 and 0 <= report["f1"] <= 1 and report["negative"] == "0"

@@ -1,5 +1,6 @@
 """workbench.training: the shared recipe -- sizes, subsets, checkpoints, resume, the cached demo models."""
 import dataclasses
+import json
 
 import pytest
 
@@ -146,8 +147,47 @@ def test_a_capped_run_still_logs_its_loss(monkeypatch):
                                   steps_per_epoch=134).logging_steps == 34
 
 
-def test_trainers_keep_the_sizes_they_are_given_and_single_arguments_win():
+def test_trainers_keep_the_sizes_they_are_given_and_single_arguments_win(monkeypatch):
     given = env.run_sizes("usecase-ner", fast=True)
     assert env.sizes_from("ner", given) == given  # not reset to the "ner" sizes
     assert env.sizes_from("ner", given, epochs=1, batch_size=None).epochs == 1
-    assert env.sizes_from("re", None) == env.run_sizes("re")
+    monkeypatch.setenv(env.FAST_ENV, "1")
+    assert env.sizes_from("re", None) == env.run_sizes("re", fast=False), "no sizes: the full recipe, even in fast mode"
+    assert env.sizes_from("ner", None, epochs=1).max_train_samples is None
+    with pytest.raises(TypeError, match=r"sizes= must be a RunSizes such as wb\.run_sizes\('ner'\)"):
+        env.sizes_from("ner", {"epochs": 1})
+
+
+def test_the_data_line_says_every_cap_and_what_to_change(monkeypatch):
+    monkeypatch.delenv(training.MAX_STEPS_ENV, raising=False)
+    full = env.run_sizes("ner", fast=False)
+    line = training.data_line(dict(train_used=2000, train_total=2000, dev_used=500, dev_total=500), full)
+    assert line == ("training on all 2,000 sentences, dev all 500 sentences; 5 epochs, batch 32, lr 5e-05, "
+                    "max_length 192 (base: full recipe)")
+    fast = env.run_sizes("ner", fast=True)
+    line = training.data_line(dict(train_used=300, train_total=2000, dev_used=None, dev_total=None), fast)
+    assert line.startswith("training on 300 of 2,000 sentences (max_train_samples=300), no dev split; 6 epochs")
+    assert "(base: fast sizes) -- capped: set sizes= or max_train_samples=" in line and "--max-train-samples" in line
+    monkeypatch.setenv(training.MAX_STEPS_ENV, "4")
+    line = training.data_line(dict(train_used=10, train_total=10, dev_used=3, dev_total=5),
+                              env.run_sizes("re", fast=False, max_eval_samples=3), unit="pairs", dev_name="test")
+    assert "training on all 10 pairs, test 3 of 5 pairs (max_eval_samples=3)" in line
+    assert "at most 4 optimizer steps (WORKBENCH_MAX_STEPS=4)" in line and "\n" not in line
+
+
+def test_a_call_without_sizes_trains_on_every_sentence_even_in_fast_mode(tmp_path, standin_dir, capsys):
+    import datasets
+
+    assert env.fast_mode(), "the tests run in fast mode (WORKBENCH_FAST=1), whose sizes would take 300 sentences"
+    sample = ner.as_dataset("sample")
+    small = datasets.DatasetDict(train=sample["train"].select(range(24)), devel=sample["devel"].select(range(6)))
+    run = ner.train_ner(small, "standin", tmp_path / "all", epochs=1, max_length=64, progress=False)
+    used = {"train_used": 24, "train_total": 24, "dev_used": 6, "dev_total": 6}
+    assert run.data_used == used and run.settings["batch_size"] == env.run_sizes("ner", fast=False).batch_size
+    assert capsys.readouterr().out.splitlines()[0].startswith("training on all 24 sentences, dev all 6 sentences;")
+    meta = json.loads((tmp_path / "all" / "workbench_model.json").read_text())
+    assert {k: meta[k] for k in used} == used
+    run = ner.train_ner(small, "standin", tmp_path / "fast", sizes=env.run_sizes("ner", max_train_samples=10),
+                        epochs=1, max_length=64, progress=False)
+    assert run.data_used == {**used, "train_used": 10} and run.settings["batch_size"] == 16
+    assert "training on 10 of 24 sentences (max_train_samples=10)" in capsys.readouterr().out

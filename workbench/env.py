@@ -144,9 +144,15 @@ def run_sizes(task: str, fast: bool | None = None, **overrides) -> RunSizes:
 
 
 def sizes_from(task: str, sizes: RunSizes | None = None, **overrides) -> RunSizes:
-    """``sizes`` (default ``run_sizes(task)``) with the non-None ``overrides`` applied: what a trainer runs with
-    when given both a ``sizes`` and single size arguments (the single arguments win)."""
-    base = sizes if sizes is not None else run_sizes(task)
+    """What a trainer runs with: ``sizes`` with the non-None ``overrides`` applied (the single arguments win).
+
+    Without ``sizes`` the base is the full recipe, ``run_sizes(task, fast=False)`` -- the whole training and dev
+    splits, the published epochs, batch size and learning rate -- whatever fast mode says: a call trains on the
+    data it is given. Fast sizes are the caller's visible choice: ``sizes=wb.run_sizes(task)`` (fast on a CPU).
+    """
+    if sizes is not None and not isinstance(sizes, RunSizes):
+        raise TypeError(f"sizes= must be a RunSizes such as wb.run_sizes({task!r}), got {type(sizes).__name__}")
+    base = sizes if sizes is not None else run_sizes(task, fast=False)
     return dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
 

@@ -2,8 +2,10 @@
 
 Every task trains the same way, so what you learn in notebook 02 carries over to 03 and 04:
 
-* sizes come from ``wb.run_sizes(task, **overrides)`` (fast mode on a CPU, the published recipe on a GPU);
-* :func:`subset` takes a seeded random subset of the training split and the first rows of the dev split;
+* sizes are the full recipe (``wb.run_sizes(task, fast=False)``: every training and dev example) unless the
+  caller passes ``sizes=`` (the notebooks pass ``wb.run_sizes(task)``, fast on a CPU) or single sizes;
+* :func:`select_data` takes a seeded random subset of the training split and the first rows of the dev split
+  (:func:`subset`) and says in one printed line how many of how many it uses (:func:`data_line`);
 * :func:`training_args` builds the ``TrainingArguments`` (seed, warm-up fraction, weight decay, fp16 on a
   GPU, checkpoints every epoch under ``<out_dir>/checkpoints`` so an interrupted run can resume);
 * :func:`fit` runs the ``Trainer`` -- resuming from the last checkpoint with ``resume=True`` -- and
@@ -46,6 +48,54 @@ def subset(split, n: int | None, seed: int = 42, shuffle: bool = True):
     if n < 1:
         raise ValueError(f"a subset needs at least 1 row, got {n}")
     return split.shuffle(seed=seed).select(range(n)) if shuffle else split.select(range(n))
+
+
+DATA_USED = ("train_used", "train_total", "dev_used", "dev_total")
+"""The keys of ``TrainResult.settings`` (and the saved model's ``workbench_model.json``) that say how much data a
+run used: training examples used of how many, dev examples used of how many (None: no dev split)."""
+
+
+def data_line(counts: dict, sizes, unit: str = "sentences", dev_name: str = "dev") -> str:
+    """The one line a trainer prints before training: how much of each split it uses, what caps it, the recipe.
+
+    ``counts`` has the :data:`DATA_USED` keys; ``sizes`` is the ``RunSizes`` the run uses. For example
+    ``training on 300 of 2,000 sentences (max_train_samples=300), dev 200 of 500 sentences (max_eval_samples=200);
+    6 epochs, batch 16, lr 0.0001, max_length 128 (base: fast sizes) -- capped: set sizes= or max_train_samples= ...``;
+    uncapped: ``training on all 2,000 sentences, dev all 500 sentences; 5 epochs, ... (base: full recipe)``.
+    """
+    def part(used, total, limit, flag):
+        return f"all {total:,} {unit}" if used >= total else f"{used:,} of {total:,} {unit} ({flag}={limit})"
+
+    train = part(counts["train_used"], counts["train_total"], sizes.max_train_samples, "max_train_samples")
+    has_dev = counts["dev_used"] is not None
+    dev = part(counts["dev_used"], counts["dev_total"], sizes.max_eval_samples, "max_eval_samples") if has_dev else None
+    cap = max_steps_cap()
+    capped = counts["train_used"] < counts["train_total"] or (has_dev and counts["dev_used"] < counts["dev_total"])
+    line = (f"training on {train}, " + (f"{dev_name} {dev}" if has_dev else f"no {dev_name} split")
+            + f"; {sizes.epochs:g} epoch{'' if sizes.epochs == 1 else 's'}, batch {sizes.batch_size}, "
+              f"lr {sizes.learning_rate:g}, "
+              f"max_length {sizes.max_length} (base: {'fast sizes' if sizes.fast else 'full recipe'})")
+    if cap > 0:
+        line += f", at most {cap} optimizer steps ({MAX_STEPS_ENV}={cap})"
+    if capped:
+        line += (" -- capped: set sizes= or max_train_samples= / max_eval_samples= "
+                 "(command line: --max-train-samples / --max-eval-samples)")
+    return line
+
+
+def select_data(train, dev, sizes, seed: int = 42, *, unit: str = "sentences", dev_name: str = "dev"):
+    """The examples a run trains and scores on, said in one printed line (:func:`data_line`).
+
+    A seeded random ``sizes.max_train_samples`` of ``train`` and the first ``sizes.max_eval_samples`` of ``dev``
+    (None: all of it; ``dev`` may be None). Returns ``(train, dev, counts)``; ``counts`` (the :data:`DATA_USED`
+    keys) goes into ``TrainResult.settings`` and the saved model's metadata.
+    """
+    train_used = subset(train, sizes.max_train_samples, seed)
+    dev_used = subset(dev, sizes.max_eval_samples, shuffle=False)
+    counts = dict(train_used=len(train_used), train_total=len(train),
+                  dev_used=len(dev_used) if dev is not None else None, dev_total=len(dev) if dev is not None else None)
+    print(data_line(counts, sizes, unit, dev_name))
+    return train_used, dev_used, counts
 
 
 def checkpoints_dir(out_dir: str | Path) -> Path:
@@ -148,7 +198,7 @@ class TrainResult:
 
     ``model``/``tokenizer``: the trained model (also saved in ``out_dir``); ``dev``: the best dev scores;
     ``metrics``: scores on an evaluation split measured after training (RE) and the model that ran;
-    ``settings``: the sizes and options used; ``predictor``: the task's ready-to-use object (NER
+    ``settings``: the sizes and options used, and how much data (``data_used``); ``predictor``: the task's ready-to-use object (NER
     ``Tagger``, ``RelationClassifier``; for QA, pass ``model``/``tokenizer`` to ``wb.qa.answer``).
     """
 
@@ -174,6 +224,11 @@ class TrainResult:
     def labels(self) -> list[str]:
         config = self.model.config
         return [config.id2label[i] for i in range(len(config.id2label))]
+
+    @property
+    def data_used(self) -> dict:
+        """Training examples used of how many, dev examples used of how many (:data:`DATA_USED`)."""
+        return {k: self.settings.get(k) for k in DATA_USED}
 
     @property
     def max_length(self) -> int:

@@ -89,19 +89,41 @@ def type_list(text: str) -> list[str]:
 
 
 def add_training_options(p, task: str, default_model: str) -> None:
-    """The options every ``train`` command shares (one meaning across tasks; unset sizes come from
-    ``wb.run_sizes(task)``, fast or full mode)."""
-    sizes = f"default: wb.run_sizes('{task}')"
+    """The options every ``train`` command shares (one meaning across tasks). Unset sizes come from the full
+    recipe, ``wb.run_sizes(task, fast=False)`` -- the whole training and dev splits -- whatever fast mode says;
+    ``--fast`` starts from ``wb.run_sizes(task, fast=True)`` instead (see :func:`training_sizes`)."""
+    sizes = f"default: wb.run_sizes('{task}', fast=False)"
     p.add_argument("--model", default=default_model, help=f"registry name, hub id or folder (default {default_model})")
     p.add_argument("--out", help=f"folder to save the model in (default runs/{task}/model)")
+    p.add_argument("--fast", action="store_true",
+                   help=f"start from the fast sizes, wb.run_sizes('{task}', fast=True): a random subset of the "
+                        f"training split and few epochs (single size flags still win)")
     p.add_argument("--epochs", type=positive_float, help=sizes)
     p.add_argument("--batch-size", type=positive_int, help=sizes)
     p.add_argument("--lr", type=positive_float, help=f"learning rate ({sizes})")
     p.add_argument("--max-length", type=positive_int, help=f"word pieces per input ({sizes})")
-    p.add_argument("--max-train-samples", type=positive_int, help=f"train on a random subset of N examples ({sizes})")
-    p.add_argument("--max-eval-samples", type=positive_int, help=f"score the first N dev examples ({sizes})")
+    p.add_argument("--max-train-samples", type=positive_int,
+                   help="train on a random subset of N examples (default: the whole training split)")
+    p.add_argument("--max-eval-samples", type=positive_int,
+                   help="score the first N dev examples (default: all of them)")
+    p.add_argument("--all-samples", action="store_true", help=argparse.SUPPRESS)  # the default now; for old scripts
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
+
+
+def training_sizes(args, task: str):
+    """The ``RunSizes`` a ``train`` command runs with: the full recipe (``--fast``: the fast sizes) with the size
+    flags given applied. Says so when the retired ``--all-samples`` is given (the whole split is the default)."""
+    from ..env import run_sizes
+
+    if args.all_samples and args.fast:
+        raise UsageError("--all-samples and --fast contradict each other: --fast trains on a subset (the whole "
+                         "training split is the default; --max-train-samples N sets another size)")
+    if args.all_samples:
+        print("--all-samples is the default now (the whole training split); it can be left out", file=sys.stderr)
+    return run_sizes(task, fast=args.fast, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr,
+                     max_length=args.max_length, max_train_samples=args.max_train_samples,
+                     max_eval_samples=args.max_eval_samples, warmup=getattr(args, "warmup", None))
 
 
 def check_training_args(args, task: str) -> None:

@@ -1,6 +1,7 @@
 """``python -m workbench ner train|evaluate|predict``: the command line of :mod:`workbench.ner`."""
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -16,21 +17,22 @@ from . import (
     positive_int,
     print_json,
     print_json_line,
+    training_sizes,
 )
 
 
 def _cmd_train(args) -> int:
     check_training_args(args, "ner")
+    sizes = training_sizes(args, "ner")
     data = as_dataset(args.data, args.entity_type)
     if "train" not in data or not len(data["train"]):
         raise UsageError(f"--data {args.data}: the train split is empty (no sentences): nothing to learn from")
-    run = train_ner(data, args.model, args.out, epochs=args.epochs, learning_rate=args.lr,
-                    batch_size=args.batch_size, max_length=args.max_length, stride=args.stride,
-                    max_train_samples=args.max_train_samples, max_eval_samples=args.max_eval_samples,
-                    seed=args.seed, entity_type=args.entity_type,
-                    label_all_tokens=args.label_all_tokens, group_by_length=args.group_by_length,
-                    warmup=args.warmup, resume=args.resume)
-    summary = {"model": run.name, "out_dir": str(run.out_dir), "labels": run.labels, "dev": run.dev}
+    with contextlib.redirect_stdout(sys.stderr):  # what training prints; stdout stays pure JSON
+        run = train_ner(data, args.model, args.out, sizes=sizes, stride=args.stride, seed=args.seed,
+                        entity_type=args.entity_type, label_all_tokens=args.label_all_tokens,
+                        group_by_length=args.group_by_length, resume=args.resume)
+    summary = {"model": run.name, "out_dir": str(run.out_dir), "labels": run.labels, **run.data_used,
+               "epochs": run.settings["epochs"], "dev": run.dev}
     if "test" in data:
         summary["test"] = run.evaluate(data["test"]).as_dict()
         summary["test"].pop("errors", None)

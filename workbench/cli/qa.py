@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import sys
 import time
 from pathlib import Path
 
 from ..checks import check_model, check_writable_folder
-from ..env import run_sizes
 from ..errors import UsageError
 from ..files import read_user_text
 from ..qa import (
@@ -29,7 +27,15 @@ from ..qa import (
     load_squad,
     train_qa,
 )
-from . import add_training_options, check_training_args, nonempty_text, nonnegative_int, positive_int, print_json
+from . import (
+    add_training_options,
+    check_training_args,
+    nonempty_text,
+    nonnegative_int,
+    positive_int,
+    print_json,
+    training_sizes,
+)
 
 
 def _cmd_train(args) -> int:
@@ -38,16 +44,12 @@ def _cmd_train(args) -> int:
         if path and not len(load_squad(path)):  # malformed files fail here too, naming the question
             raise UsageError(f"{flag} {path}: holds no questions: nothing to {'learn from' if flag == '--data' else 'score'}")
     _check_windows(args)
-    sizes = None
-    if args.all_samples:  # the whole files, whatever fast mode says
-        sizes = dataclasses.replace(run_sizes("qa"), max_train_samples=None, max_eval_samples=None)
-    with contextlib.redirect_stdout(sys.stderr):  # the Trainer's log lines; stdout stays pure JSON
-        result = train_qa((args.data, args.dev), args.model, args.out, sizes=sizes, epochs=args.epochs,
-                          batch_size=args.batch_size, learning_rate=args.lr, max_train_samples=args.max_train_samples, seed=args.seed,
-                          max_eval_samples=args.max_eval_samples, max_length=args.max_length,
+    sizes = training_sizes(args, "qa")
+    with contextlib.redirect_stdout(sys.stderr):  # what training prints; stdout stays pure JSON
+        result = train_qa((args.data, args.dev), args.model, args.out, sizes=sizes, seed=args.seed,
                           doc_stride=args.doc_stride, progress=False, resume=args.resume)
     dev = {k: result.dev[k] for k in ("exact_match", "f1") if k in result.dev}
-    print_json({"model": result.name, "train_examples": result.settings["train_examples"],
+    print_json({"model": result.name, "train_examples": result.settings["train_examples"], **result.data_used,
                 "epochs": result.settings["epochs"], **dev, "saved_to": str(result.out_dir)})
     return 0
 
@@ -164,7 +166,6 @@ def register_cli(subparsers) -> None:
     p.add_argument("--data", required=True, help="training file (SQuAD v1.1/v2.0 JSON)")
     p.add_argument("--dev", help="development file for EM/F1 after each epoch")
     add_training_options(p, "qa", "biobert-squad")
-    p.add_argument("--all-samples", action="store_true", help="train and score on whole files, even in fast mode")
     p.add_argument("--doc-stride", type=nonnegative_int,
                    help="overlap between windows (default: a third of --max-length, at most 128)")
     p.set_defaults(func=_cmd_train)

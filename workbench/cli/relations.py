@@ -1,7 +1,9 @@
 """``python -m workbench re train|evaluate|predict``: the command line of :mod:`workbench.relations`."""
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from typing import Callable
 
 from ..checks import check_model
@@ -20,7 +22,7 @@ from ..relations import (
     train_relation_classifier,
 )
 from ..text import split_lines
-from . import add_training_options, check_training_args, print_json_line, type_list, type_pair
+from . import add_training_options, check_training_args, print_json, print_json_line, training_sizes, type_list, type_pair
 
 
 def _load_data(spec: str, style: str = "mask"):
@@ -42,27 +44,17 @@ def _ner_from_arg(spec: str) -> Callable:
 
 
 def _cmd_train(args) -> int:
-    import dataclasses
-
-    from ..env import run_sizes
-
     check_training_args(args, "re")
-    sizes = run_sizes("re")
-    if args.all_samples:  # the whole training split, whatever fast mode says
-        sizes = dataclasses.replace(sizes, max_train_samples=None, max_eval_samples=None)
+    sizes = training_sizes(args, "re")
     data = _load_data(args.data, args.style)
     if "train" not in data or not len(data["train"]):
         raise UsageError(f"--data {args.data}: no training examples (train.tsv / train.jsonl missing or empty)")
-    result = train_relation_classifier(
-        data, args.model, args.out, sizes=sizes, style=args.style, entity_types=args.types,
-        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, max_length=args.max_length,
-        max_train_samples=args.max_train_samples, max_eval_samples=args.max_eval_samples, seed=args.seed,
-        resume=args.resume)
-    m = result.metrics
-    if "f1" in m:
-        print(f"{m['model']}: P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  "
-              f"({m['convention']}, n={m['n']})")
-    print(f"saved to {result.out_dir}")
+    with contextlib.redirect_stdout(sys.stderr):  # what training prints; stdout stays pure JSON
+        result = train_relation_classifier(data, args.model, args.out, sizes=sizes, style=args.style,
+                                           entity_types=args.types, seed=args.seed, resume=args.resume)
+    test = {k: v for k, v in result.metrics.items() if k in ("precision", "recall", "f1", "n", "convention")}
+    print_json({"model": result.name, "out_dir": str(result.out_dir), **result.data_used,
+                "epochs": result.settings["epochs"], "test": test})
     return 0
 
 
@@ -135,7 +127,6 @@ def register_cli(subparsers) -> None:
     t.add_argument("--style", choices=STYLES, default="mask", help="mask (@GENE$) or markers ([E1-GENE]); markers needs jsonl data")
     t.add_argument("--types", type=type_list, default=["Gene", "Disease"],
                    help="entity types for marker tokens, comma-separated (default Gene,Disease)")
-    t.add_argument("--all-samples", action="store_true", help="train on the whole training split, even in fast mode")
     t.set_defaults(func=_cmd_train)
     e = sub.add_parser("evaluate", help="P/R/F1 (negative class excluded) and a confusion matrix")
     e.add_argument("--model", required=True, help="folder saved by 're train'")

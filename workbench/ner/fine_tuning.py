@@ -125,8 +125,12 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
     """Fine-tune ``model`` for NER on ``data`` and keep the checkpoint with the best dev F1.
 
     ``data``: a DatasetDict (``train``, ``devel``/``validation``, ``test``), a folder of BioBERT TSV files,
-    or ``"sample"``. ``sizes`` (a ``wb.run_sizes("ner")``) and the single size arguments (``epochs``, ...)
-    override fast/full mode's sizes; the full recipe is BioBERT's (lr 5e-5, batch 32, max length 192).
+    or ``"sample"``. Without ``sizes`` it trains on every training sentence with the full recipe, BioBERT's
+    (``wb.run_sizes("ner", fast=False)``: lr 5e-5, batch 32, max length 192, whole dev split), whatever fast mode
+    says; ``sizes=wb.run_sizes("ner")`` chooses the fast sizes on a CPU; the single size arguments (``epochs``,
+    ``max_train_samples``, ...) override either. One printed line says how many sentences it uses of how
+    many (also in ``result.settings`` and the saved metadata: ``train_used`` of ``train_total``, ``dev_used``
+    of ``dev_total``).
     The best model is saved to ``out_dir`` (default ``runs/ner/model``) with its labels, max length and
     dev scores, so ``load_tagger(out_dir)`` and ``python -m workbench ner predict`` can reuse it.
     Checkpoints go to ``out_dir/checkpoints``; ``resume=True`` continues an interrupted run.
@@ -153,8 +157,7 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
     out_dir = Path(out_dir) if out_dir is not None else runs_dir("ner", "model")
     set_seed(seed)
 
-    train = training.subset(data["train"], sizes.max_train_samples, seed)
-    dev = training.subset(dev_split(data), sizes.max_eval_samples, shuffle=False)
+    train, dev, used = training.select_data(data["train"], dev_split(data), sizes, seed)
     data_labels = tag_names(data["train"])
     labels = _label_plan(model, data_labels)
     tokenizer = load_tokenizer(model)
@@ -202,7 +205,7 @@ def train_ner(data, model: str = "biobert", out_dir: str | Path | None = None, *
     dev_scores = training.best_eval(history, "f1")
     settings = dict(max_length=sizes.max_length, stride=stride, epochs=sizes.epochs,
                     learning_rate=sizes.learning_rate, batch_size=sizes.batch_size, train_sentences=len(train),
-                    windowed_train_sentences=train_enc.windowed_sentences)
+                    **used, windowed_train_sentences=train_enc.windowed_sentences)
     save_model(net, tokenizer, out_dir, task="ner", labels=labels, dev=dev_scores,
                **{k: v for k, v in settings.items() if k != "windowed_train_sentences"})
     training.finish(out_dir, keep_checkpoints)

@@ -40,9 +40,11 @@ def train_qa(data="sample", model: str = "biobert-squad", out_dir=None, *, sizes
     """Fine-tune a QA model with the ``transformers`` Trainer on SQuAD-format data.
 
     ``data``: ``"sample"`` (the project sample ``data/qa``), a DatasetDict with ``train`` and
-    ``validation``, a ``(train, dev)`` pair, or SQuAD JSON path(s). Sizes come from
-    ``wb.run_sizes("qa")`` (fast or full; BioBERT's windows of 384 tokens, stride 128), overridden by
-    ``sizes`` and the single size arguments. With dev data, SQuAD EM/F1 are computed after every epoch.
+    ``validation``, a ``(train, dev)`` pair, or SQuAD JSON path(s). Without ``sizes`` it trains on every
+    training question with the full recipe (``wb.run_sizes("qa", fast=False)``: BioBERT's windows of 384 tokens,
+    stride 128), whatever fast mode says; ``sizes=wb.run_sizes("qa")`` chooses the fast sizes on a CPU; the
+    single size arguments override either. One printed line says how many questions it uses of how many (also
+    in ``result.settings`` and the saved metadata). With dev data, SQuAD EM/F1 are computed after every epoch.
     Saved to ``out_dir`` (default ``runs/qa/model``); ``resume=True`` continues an interrupted run.
     Returns a ``TrainResult`` (``.model``, ``.tokenizer``, ``.history``, ``.dev``).
     """
@@ -60,8 +62,7 @@ def train_qa(data="sample", model: str = "biobert-squad", out_dir=None, *, sizes
     out_dir = Path(out_dir) if out_dir is not None else runs_dir("qa", "model")
     set_seed(seed)
     train_ds, dev_ds = qa_splits(data)
-    train_ds = training.subset(train_ds, sizes.max_train_samples, seed)
-    dev_ds = training.subset(dev_ds, sizes.max_eval_samples, shuffle=False)
+    train_ds, dev_ds, used = training.select_data(train_ds, dev_ds, sizes, seed, unit="questions")
     tokenizer = load_tokenizer(str(model))
     qa_model = load_model(str(model), task="question-answering")
 
@@ -83,7 +84,8 @@ def train_qa(data="sample", model: str = "biobert-squad", out_dir=None, *, sizes
     history = list(trainer.state.log_history)
     dev = training.best_eval(history, "f1")
     settings = dict(max_length=sizes.max_length, stride=stride, doc_stride=stride, epochs=sizes.epochs,
-                    learning_rate=sizes.learning_rate, batch_size=sizes.batch_size, train_examples=len(train_ds))
+                    learning_rate=sizes.learning_rate, batch_size=sizes.batch_size, train_examples=len(train_ds),
+                    **used)
     save_model(qa_model, tokenizer, out_dir, task="question-answering", dev=dev,
                **{k: v for k, v in settings.items() if k != "stride"})
     training.finish(out_dir, keep_checkpoints)

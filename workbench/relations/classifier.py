@@ -134,10 +134,13 @@ def train_relation_classifier(data, model: str = "biobert", out_dir: str | Path 
     """Fine-tune a sequence classifier on a marked RE ``DatasetDict`` (columns ``sentence``, ``label``).
 
     Dynamic padding, batches of similar length, linear decay with warm-up (the BioBERT recipe: lr 5e-5),
-    entity-centred cropping of long sentences. Sizes come from ``wb.run_sizes("re")``, overridden by
-    ``sizes`` and the single size arguments. Evaluates on ``eval_split`` with :func:`evaluate_relations`
-    (``result.metrics``) and saves to ``out_dir`` (default ``runs/re/model``); ``resume=True`` continues an
-    interrupted run. Returns a ``TrainResult`` whose ``classifier`` is the :class:`RelationClassifier`. Taught in 04.
+    entity-centred cropping of long sentences. Without ``sizes`` it trains on every training sentence with the
+    full recipe (``wb.run_sizes("re", fast=False)``), whatever fast mode says; ``sizes=wb.run_sizes("re")``
+    chooses the fast sizes on a CPU; the single size arguments override either. One printed line says how many
+    sentences it uses of how many (also in ``result.settings`` and the saved metadata; ``dev_*`` count the
+    ``eval_split``). Evaluates on ``eval_split`` with :func:`evaluate_relations` (``result.metrics``) and saves
+    to ``out_dir`` (default ``runs/re/model``); ``resume=True`` continues an interrupted run. Returns a
+    ``TrainResult`` whose ``classifier`` is the :class:`RelationClassifier`. Taught in 04.
     """
     from transformers import DataCollatorWithPadding
 
@@ -150,8 +153,9 @@ def train_relation_classifier(data, model: str = "biobert", out_dir: str | Path 
     out_dir = Path(out_dir) if out_dir is not None else runs_dir("re", "model")
     set_seed(seed)
     labels = data["train"].features["label"].names
+    scored = data[eval_split] if eval_split and eval_split in data else None
+    train, scored, used = training.select_data(data["train"], scored, sizes, seed, dev_name=eval_split or "eval")
     tokenizer, net = prepare_model(model, labels, style, entity_types)
-    train = training.subset(data["train"], sizes.max_train_samples, seed)
     train_tok = tokenize_dataset(train, tokenizer, sizes.max_length)
     steps = -(-len(train_tok) // sizes.batch_size)
     args = training.training_args(sizes, out_dir, evaluate=False, seed=seed, progress=progress,
@@ -162,11 +166,10 @@ def train_relation_classifier(data, model: str = "biobert", out_dir: str | Path 
     training.fit(trainer, out_dir, resume=resume)
     classifier = RelationClassifier(net, tokenizer, style=style, max_length=sizes.max_length)
     metrics: dict = {"model": classifier.describe()}
-    if eval_split and eval_split in data:
-        metrics = evaluate_relations(classifier, training.subset(data[eval_split], sizes.max_eval_samples,
-                                                                 shuffle=False))
+    if scored is not None:
+        metrics = evaluate_relations(classifier, scored)
     settings = dict(max_length=sizes.max_length, epochs=sizes.epochs, learning_rate=sizes.learning_rate,
-                    batch_size=sizes.batch_size, train_examples=len(train), style=style)
+                    batch_size=sizes.batch_size, train_examples=len(train), **used, style=style)
     classifier.save(out_dir, metrics={k: v for k, v in metrics.items() if not isinstance(v, list)},
                     **{k: v for k, v in settings.items() if k not in ("max_length", "style")})
     training.finish(out_dir, keep_checkpoints)
