@@ -22,7 +22,7 @@ setup() {
     "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
     touch "$VENV/.installed"
   fi
-  export PATH="$PWD/$VENV/bin:$PATH"
+  case "$VENV" in /*) export PATH="$VENV/bin:$PATH" ;; *) export PATH="$PWD/$VENV/bin:$PATH" ;; esac
 }
 
 case "${1:-run}" in

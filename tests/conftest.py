@@ -24,8 +24,10 @@ def standin_dir():
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """After the run: the full-mode rehearsal's table (seconds per notebook), when it ran."""
-    report = getattr(config, "rehearsal_report", None)
-    if report:
-        terminalreporter.write_sep("-", "full-mode rehearsal (tests/rehearsal.py)")
-        terminalreporter.write_line(report)
+    """After the run: the newcomer's and the full-mode rehearsal's tables (seconds per notebook), when they ran."""
+    for attr, title in (("newcomer_report", "a newcomer's bash run.sh, offline, no shared folder (tests/test_newcomer.py)"),
+                        ("rehearsal_report", "full-mode rehearsal (tests/rehearsal.py)")):
+        report = getattr(config, attr, None)
+        if report:
+            terminalreporter.write_sep("-", title)
+            terminalreporter.write_line(report)
