@@ -66,7 +66,8 @@ def test_corpora_came_through_the_download(rehearsal):
     for future in rehearsal.futures.values():
         future.result()
     wanted = set().union(*(DOWNLOADS.get(nb.name, set()) for nb in rehearsal.futures))
-    expected = sorted(f"/{name}/{f.path}" for name in wanted for f in corpora.REGISTRY[name].files)
+    files = {f"/{name}/{f.path}" for name in wanted for f in corpora.REGISTRY[name].files}
+    expected = sorted(files | {"/"})  # "/": the reachability check of the source (corpora.source_problem)
     got = sorted(set(rehearsal.server.requests))
     assert got == expected, f"files fetched from the corpus server: {got}"
     assert not any(rehearsal.empty_shared.iterdir()), "something wrote into WORKBENCH_SHARED_DATA"
